@@ -1,0 +1,119 @@
+import { utils as sshUtils } from "ssh2";
+import { hostKeyFingerprint } from "../transport/hostkey";
+import { DEFAULTS } from "../transport/types";
+import { isUnknown, type CheckResult } from "../resource";
+import { Checker, SAFE_ABSOLUTE_PATH, USER_PATTERN, isHost } from "../validate";
+import type { ProxyInputs, ServerInputs } from "./types";
+
+const ENDPOINT_FIELDS = [
+  "host",
+  "port",
+  "user",
+  "privateKey",
+  "privateKeyPassword",
+  "password",
+  "agentSocketPath",
+  "hostKey",
+  "perDialTimeout",
+  "dialErrorLimit",
+] as const;
+const SERVER_FIELDS = [...ENDPOINT_FIELDS, "proxy", "dockerSocket", "name", "description"] as const;
+
+/** Validate the SSH fields shared by a server and its jump host. */
+function checkEndpoint(c: Checker, raw: Record<string, unknown>, prefix: string, env: NodeJS.ProcessEnv): ProxyInputs {
+  const p = (f: string) => prefix + f;
+  const host = c.string(p("host"), raw.host, { required: true, max: 253 });
+  if (host !== undefined && !isUnknown(host) && !isHost(host)) {
+    c.fail(p("host"), `'${host.slice(0, 80)}' is not a valid hostname or IP address`);
+  }
+  const port = c.integer(p("port"), raw.port, 1, 65535, DEFAULTS.port);
+  const user = c.string(p("user"), raw.user, {
+    nonEmpty: true,
+    pattern: USER_PATTERN,
+    patternText: "must be a plain user name (letters, digits, '_', '.', '-'; no spaces or shell characters)",
+  });
+  const privateKey = c.string(p("privateKey"), raw.privateKey, { nonEmpty: true, max: 64 * 1024 });
+  const privateKeyPassword = c.string(p("privateKeyPassword"), raw.privateKeyPassword, { max: 4096 });
+  const password = c.string(p("password"), raw.password, { nonEmpty: true, max: 4096 });
+  const agentSocketPath = c.string(p("agentSocketPath"), raw.agentSocketPath, {
+    nonEmpty: true,
+    pattern: /^\//,
+    patternText: "must be an absolute path to the agent's socket",
+  });
+  const hostKey = c.string(p("hostKey"), raw.hostKey, { nonEmpty: true, max: 16 * 1024 });
+  const perDialTimeout = c.integer(p("perDialTimeout"), raw.perDialTimeout, 1, 3600, DEFAULTS.perDialTimeoutSeconds);
+  const dialErrorLimit = c.integer(p("dialErrorLimit"), raw.dialErrorLimit, 1, 100, DEFAULTS.dialErrorLimit);
+
+  if (privateKey !== undefined && !isUnknown(privateKey) && (privateKeyPassword === undefined || !isUnknown(privateKeyPassword))) {
+    const parsed = sshUtils.parseKey(privateKey, privateKeyPassword);
+    if (parsed instanceof Error) {
+      if (/no passphrase given/i.test(parsed.message)) {
+        c.fail(p("privateKeyPassword"), "the private key is encrypted: set privateKeyPassword to its passphrase");
+      } else if (/passphrase|decrypt|bad/i.test(parsed.message) && privateKeyPassword !== undefined) {
+        c.fail(p("privateKeyPassword"), "does not decrypt the private key");
+      } else {
+        c.fail(p("privateKey"), `does not parse as an SSH private key (${parsed.message.replace(/^Cannot parse privateKey: /, "")})`);
+      }
+    }
+  }
+  if (privateKeyPassword !== undefined && privateKey === undefined) {
+    c.fail(p("privateKeyPassword"), "is set but privateKey is not");
+  }
+  if (hostKey !== undefined && !isUnknown(hostKey) && !hostKeyFingerprint(hostKey)) {
+    c.fail(p("hostKey"), "must be the server's public key ('ssh-ed25519 AAAA…') or its fingerprint ('SHA256:…')");
+  }
+  if (privateKey === undefined && password === undefined && agentSocketPath === undefined && !env.SSH_AUTH_SOCK) {
+    c.fail(
+      prefix ? prefix.slice(0, -1) : "privateKey",
+      "no credentials: set privateKey, password or agentSocketPath (or run with SSH_AUTH_SOCK set)",
+    );
+  }
+  const out: ProxyInputs = {
+    host: host as string,
+    port: port as number,
+    user: user ?? DEFAULTS.user,
+    perDialTimeout: perDialTimeout as number,
+    dialErrorLimit: dialErrorLimit as number,
+  };
+  if (privateKey !== undefined) out.privateKey = privateKey;
+  if (privateKeyPassword !== undefined) out.privateKeyPassword = privateKeyPassword;
+  if (password !== undefined) out.password = password;
+  if (agentSocketPath !== undefined) out.agentSocketPath = agentSocketPath;
+  if (hostKey !== undefined) out.hostKey = hostKey;
+  return out;
+}
+
+/** `check` for Server: validates every field and applies defaults. Never connects. */
+export function checkServer(news: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): CheckResult<ServerInputs> {
+  const c = new Checker();
+  c.onlyKnown(news, SERVER_FIELDS);
+  const endpoint = checkEndpoint(c, news, "", env);
+  const inputs: ServerInputs = {
+    ...endpoint,
+    dockerSocket: DEFAULTS.dockerSocket,
+    name: "",
+  };
+  if (news.proxy !== undefined && news.proxy !== null) {
+    if (isUnknown(news.proxy)) {
+      inputs.proxy = news.proxy as unknown as ProxyInputs;
+    } else if (typeof news.proxy !== "object" || Array.isArray(news.proxy)) {
+      c.fail("proxy", "must be an object with the jump host's connection fields");
+    } else {
+      const raw = news.proxy as Record<string, unknown>;
+      c.onlyKnown(raw, ENDPOINT_FIELDS, "proxy.");
+      inputs.proxy = checkEndpoint(c, raw, "proxy.", env);
+    }
+  }
+  const dockerSocket = c.string("dockerSocket", news.dockerSocket, {
+    nonEmpty: true,
+    max: 107,
+    pattern: SAFE_ABSOLUTE_PATH,
+    patternText: "must be an absolute path (letters, digits, '.', '_', '+', '-', '/')",
+  });
+  if (dockerSocket !== undefined) inputs.dockerSocket = dockerSocket;
+  const name = c.string("name", news.name, { nonEmpty: true, max: 255 });
+  inputs.name = name ?? (typeof inputs.host === "string" ? inputs.host : "");
+  const description = c.string("description", news.description, { max: 4096 });
+  if (description !== undefined) inputs.description = description;
+  return { inputs, failures: c.failures };
+}

@@ -1,0 +1,115 @@
+import { randomUUID } from "node:crypto";
+import { diffKeys, type CheckResult, type DiffResult, type ReadResult, type ResourceController } from "../resource";
+import type { Transport } from "../transport/docker";
+import type { ConnectionSpec, SshEndpoint } from "../transport/types";
+import { checkServer } from "./check";
+import { inspectDaemon } from "./docker";
+import {
+  SERVER_INPUT_KEYS,
+  SERVER_REPLACE_KEYS,
+  type ProxyInputs,
+  type ServerInputs,
+  type ServerState,
+} from "./types";
+
+function endpointOf(e: ProxyInputs): SshEndpoint {
+  const out: SshEndpoint = {
+    host: e.host,
+    port: e.port,
+    user: e.user,
+    perDialTimeout: e.perDialTimeout,
+    dialErrorLimit: e.dialErrorLimit,
+  };
+  if (e.privateKey !== undefined) out.privateKey = e.privateKey;
+  if (e.privateKeyPassword !== undefined) out.privateKeyPassword = e.privateKeyPassword;
+  if (e.password !== undefined) out.password = e.password;
+  if (e.agentSocketPath !== undefined) out.agentSocketPath = e.agentSocketPath;
+  if (e.hostKey !== undefined) out.hostKey = e.hostKey;
+  return out;
+}
+
+/**
+ * The connection for these inputs. `pinned` supplies host keys recorded
+ * earlier (trust on first use) where the inputs give none.
+ */
+export function connectionOf(inputs: ServerInputs, pinned?: { hostKey?: string; proxyHostKey?: string }): ConnectionSpec {
+  const spec: ConnectionSpec = { ...endpointOf(inputs), dockerSocket: inputs.dockerSocket };
+  if (!spec.hostKey && pinned?.hostKey) spec.hostKey = pinned.hostKey;
+  if (inputs.proxy) {
+    spec.proxy = endpointOf(inputs.proxy);
+    if (!spec.proxy.hostKey && pinned?.proxyHostKey) spec.proxy.hostKey = pinned.proxyHostKey;
+  }
+  return spec;
+}
+
+export class ServerController implements ResourceController<ServerInputs, ServerState> {
+  constructor(private readonly transport: Transport) {}
+
+  check(_olds: Record<string, unknown> | undefined, news: Record<string, unknown>): CheckResult<ServerInputs> {
+    return checkServer(news);
+  }
+
+  diff(_id: string, olds: ServerState, news: ServerInputs): DiffResult {
+    const { replaces, updates } = diffKeys(
+      olds as unknown as Record<string, unknown>,
+      news as unknown as Record<string, unknown>,
+      SERVER_INPUT_KEYS,
+      SERVER_REPLACE_KEYS,
+    );
+    return {
+      changes: replaces.length + updates.length > 0,
+      replaces,
+      updates,
+      stables: replaces.length === 0 ? ["hostPublicKey", "hostKeyFingerprint"] : [],
+      deleteBeforeReplace: false,
+    };
+  }
+
+  /** Connect with `spec`, inspect the daemon, and build the state to record. */
+  private async inspect(inputs: ServerInputs, spec: ConnectionSpec): Promise<ServerState> {
+    const docker = this.transport.docker(spec);
+    const facts = await inspectDaemon(docker);
+    const seen = docker.session.hostKey;
+    if (!seen) throw new Error("internal: connected without recording the host key");
+    const connection: ConnectionSpec = { ...spec, hostKey: spec.hostKey ?? seen.publicKey };
+    if (spec.proxy) {
+      const proxySeen = this.transport.pool.session(spec.proxy).hostKey;
+      connection.proxy = { ...spec.proxy, hostKey: spec.proxy.hostKey ?? proxySeen?.publicKey };
+    }
+    return {
+      ...inputs,
+      ...facts,
+      hostKeyFingerprint: seen.fingerprint,
+      hostPublicKey: seen.publicKey,
+      connection,
+    };
+  }
+
+  async create(inputs: ServerInputs): Promise<ReadResult<ServerState>> {
+    const state = await this.inspect(inputs, connectionOf(inputs));
+    return { id: randomUUID(), state };
+  }
+
+  async read(id: string, state: ServerState): Promise<ReadResult<ServerState>> {
+    // Reconnect exactly as recorded (host keys pinned). Unreachable is an error, never "gone".
+    const inputs = Object.fromEntries(SERVER_INPUT_KEYS.map((k) => [k, state[k]])) as unknown as ServerInputs;
+    const fresh = await this.inspect(inputs, state.connection);
+    return { id, state: { ...state, ...fresh, connection: state.connection } };
+  }
+
+  async update(_id: string, olds: ServerState, news: ServerInputs): Promise<ServerState> {
+    const spec = connectionOf(news, {
+      hostKey: olds.connection?.hostKey ?? olds.hostPublicKey,
+      // A jump host's recorded key only carries over while it is the same jump host.
+      proxyHostKey:
+        olds.proxy && news.proxy && olds.proxy.host === news.proxy.host && olds.proxy.port === news.proxy.port
+          ? olds.connection?.proxy?.hostKey
+          : undefined,
+    });
+    return this.inspect(news, spec);
+  }
+
+  async delete(): Promise<void> {
+    // Forgetting a server never touches the machine.
+  }
+}

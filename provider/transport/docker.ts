@@ -1,0 +1,329 @@
+import http from "node:http";
+import type { Duplex } from "node:stream";
+import Docker from "dockerode";
+import {
+  ConflictError,
+  ConnectionError,
+  DockerApiError,
+  DockyardError,
+  NotFoundError,
+  TimeoutError,
+  isTransient,
+} from "../errors";
+import { SshPool, type SshSession } from "./ssh";
+import { DEFAULTS, type ConnectionSpec } from "./types";
+
+/** Channels one Docker client may hold open at once (sshd caps channels per connection). */
+export const MAX_CHANNELS = 16;
+/** Idle keep-alive channels are closed after this long. */
+const IDLE_CHANNEL_MS = 15_000;
+
+/**
+ * An HTTP agent whose "sockets" are SSH channels to the Docker socket. Kept
+ * alive and capped, so a burst of calls reuses a few channels instead of
+ * opening one per request.
+ */
+class SshDockerAgent extends http.Agent {
+  constructor(
+    private readonly session: SshSession,
+    private readonly socketPath: string,
+    private readonly openTimeoutMs: number,
+  ) {
+    super({ keepAlive: true, maxSockets: MAX_CHANNELS, maxFreeSockets: MAX_CHANNELS, timeout: IDLE_CHANNEL_MS });
+  }
+
+  override createConnection(_options: unknown, callback?: (err: Error | null, socket: Duplex) => void): undefined {
+    this.session.openDockerSocket(this.socketPath, this.openTimeoutMs).then(
+      (socket) => callback?.(null, socket),
+      (err: Error) => callback?.(err, undefined as unknown as Duplex),
+    );
+    // Node's agent waits for the callback when nothing is returned.
+    return undefined;
+  }
+}
+
+export interface CallOptions {
+  /** Safe to repeat after a transport failure (reads, deletes). */
+  idempotent: boolean;
+  /** Overrides the default per-call timeout. */
+  timeoutMs?: number;
+}
+
+/** Docker's JSON shapes we use (a subset). */
+export interface NetworkInspect {
+  Id: string;
+  Name: string;
+  Driver: string;
+  Scope: string;
+  Internal: boolean;
+  Attachable: boolean;
+  EnableIPv6: boolean;
+  IPAM?: { Driver?: string; Config?: Array<{ Subnet?: string; Gateway?: string; IPRange?: string }> | null };
+  Options?: Record<string, string> | null;
+  Labels?: Record<string, string> | null;
+  Containers?: Record<string, { Name: string }> | null;
+  Created?: string;
+}
+
+export interface SystemInfo {
+  ID?: string;
+  Name?: string;
+  OperatingSystem?: string;
+  OSType?: string;
+  Architecture?: string;
+  KernelVersion?: string;
+  NCPU?: number;
+  MemTotal?: number;
+  ServerVersion?: string;
+  Swarm?: {
+    LocalNodeState?: string;
+    ControlAvailable?: boolean;
+    NodeID?: string;
+    Nodes?: number;
+    Managers?: number;
+  };
+}
+
+export interface VersionInfo {
+  Version: string;
+  ApiVersion: string;
+  MinAPIVersion?: string;
+  Os?: string;
+  Arch?: string;
+  KernelVersion?: string;
+}
+
+export interface NetworkCreateBody {
+  Name: string;
+  Driver: string;
+  Attachable?: boolean;
+  Internal?: boolean;
+  EnableIPv6?: boolean;
+  IPAM?: { Driver: string; Config: Array<{ Subnet?: string; Gateway?: string; IPRange?: string }> };
+  Options?: Record<string, string>;
+  Labels?: Record<string, string>;
+}
+
+function errorText(err: { json?: unknown; reason?: string; message?: string }): string {
+  const j = err.json as { message?: string } | string | undefined;
+  if (j && typeof j === "object" && typeof j.message === "string") return j.message;
+  if (typeof j === "string" && j.trim()) return j.trim();
+  return err.reason ?? err.message ?? "unknown error";
+}
+
+/**
+ * The Docker Engine API of one server, over that server's pooled SSH
+ * connection. Every call has a timeout; idempotent calls are retried a
+ * bounded number of times after transport failures.
+ */
+export class DockerClient {
+  readonly target: string;
+  private readonly docker: Docker;
+  private readonly timeoutMs: number;
+  private readonly attempts: number;
+
+  constructor(
+    readonly session: SshSession,
+    readonly socketPath: string,
+    opts: { timeoutMs?: number; attempts?: number } = {},
+  ) {
+    this.target = session.target;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULTS.callTimeoutMs;
+    this.attempts = opts.attempts ?? DEFAULTS.callAttempts;
+    const agent = new SshDockerAgent(session, socketPath, this.timeoutMs);
+    // host/port are placeholders: the agent decides where bytes go.
+    this.docker = new Docker({ protocol: "http", host: "docker", port: 80, agent } as Docker.DockerOptions);
+  }
+
+  /** Run one API call with timeout, error mapping and (if idempotent) bounded retries. */
+  async call<T>(what: string, fn: (docker: Docker, signal: AbortSignal) => Promise<T>, opts: CallOptions): Promise<T> {
+    const attempts = opts.idempotent ? this.attempts : 1;
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+    let lastErr: unknown;
+    for (let i = 1; i <= attempts; i++) {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), timeoutMs);
+      try {
+        return await fn(this.docker, controller.signal);
+      } catch (err) {
+        lastErr = controller.signal.aborted
+          ? new TimeoutError(this.target, `Docker ${what}`, timeoutMs, { cause: err })
+          : this.mapError(what, err);
+        if (!isTransient(lastErr) || i === attempts) break;
+        await new Promise((r) => setTimeout(r, 100 * i));
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    throw lastErr;
+  }
+
+  private mapError(what: string, err: unknown): DockyardError {
+    if (err instanceof DockyardError) return err;
+    const e = err as { statusCode?: number; json?: unknown; reason?: string; message?: string; code?: string };
+    if (typeof e?.statusCode === "number") {
+      const text = errorText(e);
+      if (e.statusCode === 404) return new NotFoundError(`${what}: ${text}`, { cause: err });
+      if (e.statusCode === 409) return new ConflictError(409, `${what}: ${text}`, { cause: err });
+      return new DockerApiError(e.statusCode, `${what}: Docker answered ${e.statusCode}: ${text}`, { cause: err });
+    }
+    return new ConnectionError(this.target, `Docker ${what} failed in transit: ${e?.message ?? String(err)}`, { cause: err });
+  }
+
+  /**
+   * One HTTP request to the Engine API through docker-modem (dockerode's
+   * transport), with the abort signal the timeout uses.
+   */
+  private request<T>(
+    method: "GET" | "POST" | "DELETE",
+    path: string,
+    opts: { query?: Record<string, string>; body?: object },
+    signal: AbortSignal,
+  ): Promise<T> {
+    const modem = (this.docker as unknown as { modem: { dial: (o: object, cb: (err: unknown, data: unknown) => void) => void } })
+      .modem;
+    return new Promise<T>((resolve, reject) => {
+      modem.dial(
+        {
+          // docker-modem appends `_query` after a trailing "?" and sends `_body` as JSON.
+          path: opts.query ? `${path}?` : path,
+          method,
+          options: opts.body || opts.query ? { _body: opts.body, _query: opts.query } : undefined,
+          allowEmpty: method === "POST",
+          statusCodes: { 200: true, 201: true, 204: true, 304: true, 400: "bad parameter", 403: "forbidden", 404: "not found", 409: "conflict", 500: "server error", 503: "unavailable" },
+          abortSignal: signal,
+        },
+        (err, data) => (err ? reject(err) : resolve(data as T)),
+      );
+    });
+  }
+
+  ping(): Promise<string> {
+    return this.call("ping", async (_d, s) => String(await this.request<unknown>("GET", "/_ping", {}, s)), { idempotent: true });
+  }
+
+  version(): Promise<VersionInfo> {
+    return this.call("version", (_d, s) => this.request<VersionInfo>("GET", "/version", {}, s), { idempotent: true });
+  }
+
+  info(): Promise<SystemInfo> {
+    return this.call("info", (_d, s) => this.request<SystemInfo>("GET", "/info", {}, s), { idempotent: true });
+  }
+
+  listNetworks(filters?: Record<string, string[]>): Promise<NetworkInspect[]> {
+    const query = filters ? { filters: JSON.stringify(filters) } : undefined;
+    return this.call("network list", (_d, s) => this.request<NetworkInspect[]>("GET", "/networks", { query }, s), {
+      idempotent: true,
+    });
+  }
+
+  inspectNetwork(idOrName: string): Promise<NetworkInspect> {
+    return this.call(
+      `network inspect ${idOrName}`,
+      (_d, s) => this.request<NetworkInspect>("GET", `/networks/${encodeURIComponent(idOrName)}`, { query: { verbose: "false" } }, s),
+      { idempotent: true },
+    );
+  }
+
+  /** Inspect, or undefined when the network does not exist. */
+  async findNetwork(idOrName: string): Promise<NetworkInspect | undefined> {
+    try {
+      return await this.inspectNetwork(idOrName);
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  async createNetwork(body: NetworkCreateBody): Promise<string> {
+    const res = await this.call(
+      `network create ${body.Name}`,
+      (_d, s) => this.request<{ Id: string }>("POST", "/networks/create", { body }, s),
+      { idempotent: false },
+    );
+    return res.Id;
+  }
+
+  removeNetwork(id: string): Promise<void> {
+    return this.call(
+      `network remove ${id}`,
+      async (_d, s) => {
+        await this.request("DELETE", `/networks/${encodeURIComponent(id)}`, {}, s);
+      },
+      { idempotent: true },
+    );
+  }
+
+  connectContainer(networkId: string, container: string): Promise<void> {
+    return this.call(
+      `network connect ${container}`,
+      async (_d, s) => {
+        await this.request("POST", `/networks/${encodeURIComponent(networkId)}/connect`, { body: { Container: container } }, s);
+      },
+      { idempotent: false },
+    );
+  }
+
+  disconnectContainer(networkId: string, container: string, force: boolean): Promise<void> {
+    return this.call(
+      `network disconnect ${container}`,
+      async (_d, s) => {
+        await this.request(
+          "POST",
+          `/networks/${encodeURIComponent(networkId)}/disconnect`,
+          { body: { Container: container, Force: force } },
+          s,
+        );
+      },
+      { idempotent: true },
+    );
+  }
+
+  inspectContainer(name: string): Promise<ContainerInspect> {
+    return this.call(
+      `container inspect ${name}`,
+      (_d, s) => this.request<ContainerInspect>("GET", `/containers/${encodeURIComponent(name)}/json`, {}, s),
+      { idempotent: true },
+    );
+  }
+}
+
+export interface ContainerInspect {
+  Id: string;
+  Name: string;
+  NetworkSettings?: { Networks?: Record<string, { NetworkID?: string }> };
+}
+
+/**
+ * The transport of a provider process: one SSH connection per distinct
+ * connection settings, one Docker client per (connection, socket).
+ */
+export class Transport {
+  readonly pool: SshPool;
+  private readonly clients = new WeakMap<SshSession, Map<string, DockerClient>>();
+  private readonly callTimeoutMs: number | undefined;
+
+  constructor(opts: { pool?: SshPool; callTimeoutMs?: number } = {}) {
+    this.pool = opts.pool ?? new SshPool();
+    this.callTimeoutMs = opts.callTimeoutMs;
+  }
+
+  docker(spec: ConnectionSpec): DockerClient {
+    const session = this.pool.session(spec);
+    let bySocket = this.clients.get(session);
+    if (!bySocket) {
+      bySocket = new Map();
+      this.clients.set(session, bySocket);
+    }
+    let client = bySocket.get(spec.dockerSocket);
+    if (!client) {
+      client = new DockerClient(session, spec.dockerSocket, { timeoutMs: this.callTimeoutMs });
+      bySocket.set(spec.dockerSocket, client);
+    }
+    return client;
+  }
+
+  closeAll(): void {
+    this.pool.closeAll();
+  }
+}
