@@ -1,0 +1,194 @@
+import { randomBytes } from "node:crypto";
+import { isUnknown, type CheckResult } from "../resource";
+import type { ConnectionSpec } from "../transport/types";
+import { Checker } from "../validate";
+import { cidrContains, cidrWithin, parseAddress, parseCidr, type Cidr } from "./cidr";
+import type { DestinationInputs, DestinationType } from "./types";
+
+export const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const BUILTIN_NETWORKS = new Set(["bridge", "host", "none", "ingress", "docker_gwbridge"]);
+const CONTAINER_NAME = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const LABEL_KEY = /^[A-Za-z0-9]([A-Za-z0-9._\/-]*[A-Za-z0-9])?$/;
+const MAX_LABELS = 100;
+
+const FIELDS = [
+  "connection",
+  "serverName",
+  "serverSwarmRole",
+  "owner",
+  "name",
+  "network",
+  "type",
+  "attachable",
+  "internal",
+  "ipv6",
+  "subnet",
+  "gateway",
+  "ipRange",
+  "ipv6Subnet",
+  "ipv6Gateway",
+  "ipv6IpRange",
+  "mtu",
+  "driverOptions",
+  "labels",
+  "connect",
+  "adopt",
+  "force",
+] as const;
+
+/** A Docker network name derived from the resource name, with a random suffix. */
+export function generateNetworkName(owner: string): string {
+  const base = (owner.split("/").pop() ?? "dest").replace(/[^a-zA-Z0-9_.-]/g, "-").replace(/^[^a-zA-Z0-9]+/, "");
+  return `${(base || "dest").slice(0, 200)}-${randomBytes(4).toString("hex")}`;
+}
+
+function checkCidr(c: Checker, property: string, v: string | undefined, family: 4 | 6): Cidr | undefined {
+  if (v === undefined || isUnknown(v)) return undefined;
+  const parsed = parseCidr(v);
+  if (typeof parsed === "string") return c.fail(property, parsed);
+  if (parsed.family !== family) return c.fail(property, `must be an IPv${family} network, got IPv${parsed.family} '${v}'`);
+  return parsed;
+}
+
+function checkGateway(c: Checker, property: string, v: string | undefined, subnet: Cidr | undefined, subnetField: string, family: 4 | 6): void {
+  if (v === undefined || isUnknown(v)) return;
+  const addr = parseAddress(v);
+  if (!addr || addr.family !== family) {
+    c.fail(property, `'${v}' is not an IPv${family} address`);
+    return;
+  }
+  if (!subnet) {
+    c.fail(property, `needs ${subnetField}: a gateway is only meaningful inside a subnet you choose`);
+    return;
+  }
+  if (!cidrContains(subnet, addr)) c.fail(property, `${v} is outside ${subnetField} ${subnet.text}`);
+}
+
+function checkRange(c: Checker, property: string, range: Cidr | undefined, subnet: Cidr | undefined, subnetField: string): void {
+  if (!range) return;
+  if (!subnet) {
+    c.fail(property, `needs ${subnetField}`);
+    return;
+  }
+  if (!cidrWithin(range, subnet)) c.fail(property, `${range.text} is not within ${subnetField} ${subnet.text}`);
+}
+
+function checkConnection(c: Checker, v: unknown): ConnectionSpec | undefined {
+  if (v === undefined || v === null) return c.fail("server", "is required (the Server this destination lives on)");
+  if (isUnknown(v)) return v as ConnectionSpec;
+  if (typeof v !== "object" || Array.isArray(v)) return c.fail("connection", "must be a Server's connection object");
+  const conn = v as Record<string, unknown>;
+  if (!isUnknown(conn.host) && (typeof conn.host !== "string" || !conn.host)) c.fail("connection.host", "is required");
+  if (!isUnknown(conn.port) && typeof conn.port !== "number") c.fail("connection.port", "must be a number");
+  if (!isUnknown(conn.dockerSocket) && typeof conn.dockerSocket !== "string") c.fail("connection.dockerSocket", "must be a string");
+  return conn as unknown as ConnectionSpec;
+}
+
+/**
+ * `check` for Destination: validates every field, applies defaults, and keeps
+ * what was decided at creation (generated network name, default type) stable.
+ */
+export function checkDestination(
+  olds: Record<string, unknown> | undefined,
+  news: Record<string, unknown>,
+): CheckResult<DestinationInputs> {
+  const c = new Checker();
+  c.onlyKnown(news, FIELDS);
+  const connection = checkConnection(c, news.connection);
+  const serverName = c.string("serverName", news.serverName) ?? "";
+  const serverSwarmRole = c.string("serverSwarmRole", news.serverSwarmRole);
+  // The owner is fixed at creation: it is written into the network's labels.
+  const owner =
+    typeof olds?.owner === "string" && olds.owner ? olds.owner : (c.string("owner", news.owner, { required: true, max: 1024 }) ?? "");
+
+  let network = c.string("network", news.network, {
+    nonEmpty: true,
+    max: 255,
+    pattern: NETWORK_NAME,
+    patternText: "must start with a letter or digit and contain only letters, digits, '_', '.', '-'",
+  });
+  if (network !== undefined && BUILTIN_NETWORKS.has(network)) {
+    c.fail("network", `'${network}' is one of Docker's built-in networks; choose another name`);
+  }
+  if (news.network === undefined || news.network === null) {
+    network = typeof olds?.network === "string" ? olds.network : generateNetworkName(owner);
+  }
+
+  let type = c.string("type", news.type) as DestinationType | undefined;
+  if (type !== undefined && !isUnknown(type) && type !== "standalone" && type !== "swarm") {
+    c.fail("type", `must be 'standalone' or 'swarm', got '${String(type).slice(0, 40)}'`);
+    type = undefined;
+  }
+  if (type === undefined) {
+    // The default follows the server, decided once: later changes of the
+    // server's role do not silently flip (and replace) existing destinations.
+    if (olds?.type === "standalone" || olds?.type === "swarm") type = olds.type;
+    else if (serverSwarmRole === undefined || isUnknown(serverSwarmRole)) type = (serverSwarmRole ?? "standalone") as DestinationType;
+    else type = serverSwarmRole === "manager" ? "swarm" : "standalone";
+  }
+
+  const attachable = c.boolean("attachable", news.attachable, true) as boolean;
+  const internal = c.boolean("internal", news.internal, false) as boolean;
+  const ipv6 = c.boolean("ipv6", news.ipv6, false) as boolean;
+  const adopt = c.boolean("adopt", news.adopt, false) as boolean;
+  const force = c.boolean("force", news.force, false) as boolean;
+
+  const str = (k: string) => c.string(k, news[k], { nonEmpty: true, max: 64 });
+  const subnet = str("subnet");
+  const gateway = str("gateway");
+  const ipRange = str("ipRange");
+  const ipv6Subnet = str("ipv6Subnet");
+  const ipv6Gateway = str("ipv6Gateway");
+  const ipv6IpRange = str("ipv6IpRange");
+  const s4 = checkCidr(c, "subnet", subnet, 4);
+  checkGateway(c, "gateway", gateway, s4, "subnet", 4);
+  checkRange(c, "ipRange", checkCidr(c, "ipRange", ipRange, 4), s4, "subnet");
+  const s6 = checkCidr(c, "ipv6Subnet", ipv6Subnet, 6);
+  checkGateway(c, "ipv6Gateway", ipv6Gateway, s6, "ipv6Subnet", 6);
+  checkRange(c, "ipv6IpRange", checkCidr(c, "ipv6IpRange", ipv6IpRange, 6), s6, "ipv6Subnet");
+  if (ipv6Subnet !== undefined && ipv6 === false) c.fail("ipv6Subnet", "is set but ipv6 is false: set ipv6: true");
+
+  const mtu = c.integer("mtu", news.mtu, 68, 65535);
+  const driverOptions = c.stringMap("driverOptions", news.driverOptions, { keyPattern: /^[A-Za-z0-9_.-]+$/, maxKey: 255, maxValue: 1024 }) ?? {};
+  if (mtu !== undefined && driverOptions["com.docker.network.driver.mtu"] !== undefined) {
+    c.fail("driverOptions.com.docker.network.driver.mtu", "conflicts with mtu: set one of them");
+  }
+  const labels = c.stringMap("labels", news.labels, { keyPattern: LABEL_KEY, maxKey: 255, maxValue: 4096 }) ?? {};
+  if (!isUnknown(labels)) {
+    if (Object.keys(labels).length > MAX_LABELS) c.fail("labels", `at most ${MAX_LABELS} labels`);
+    for (const k of Object.keys(labels)) {
+      if (k.startsWith("dockyard.")) c.fail(`labels.${k}`, "the 'dockyard.' prefix is reserved for Dockyard's own labels");
+      if (k.startsWith("com.docker.")) c.fail(`labels.${k}`, "the 'com.docker.' prefix is reserved by Docker");
+    }
+  }
+  const connect =
+    c.stringList("connect", news.connect, (p, s) => {
+      if (!CONTAINER_NAME.test(s) || s.length > 255) c.fail(p, `'${s.slice(0, 60)}' is not a container name or id`);
+    }) ?? [];
+  if (!isUnknown(connect) && new Set(connect).size !== connect.length) c.fail("connect", "lists a container twice");
+
+  const name =
+    c.string("name", news.name, { nonEmpty: true, max: 255 }) ??
+    (serverName && !isUnknown(serverName) && network && !isUnknown(network) ? `${serverName}-${network}` : network ?? "");
+
+  const inputs: DestinationInputs = {
+    connection: connection as ConnectionSpec,
+    serverName,
+    owner,
+    name,
+    network: network as string,
+    type,
+    attachable,
+    internal,
+    ipv6,
+    driverOptions,
+    labels,
+    connect,
+    adopt,
+    force,
+  };
+  if (serverSwarmRole !== undefined) inputs.serverSwarmRole = serverSwarmRole;
+  const optional = { subnet, gateway, ipRange, ipv6Subnet, ipv6Gateway, ipv6IpRange, mtu };
+  for (const [k, v] of Object.entries(optional)) if (v !== undefined) (inputs as unknown as Record<string, unknown>)[k] = v;
+  return { inputs, failures: c.failures };
+}

@@ -1,0 +1,280 @@
+import {
+  ConflictError,
+  ConnectionError,
+  DockyardError,
+  NotFoundError,
+  UnsupportedError,
+} from "../errors";
+import { containsUnknown, diffKeys, jsonEqual, type CheckResult, type DiffResult, type ReadResult, type ResourceController } from "../resource";
+import { swarmRoleOf } from "../server/docker";
+import type { DockerClient, NetworkInspect, Transport } from "../transport/docker";
+import type { ConnectionSpec } from "../transport/types";
+import { checkDestination } from "./check";
+import { createBody, explainCreateError, findByName, mismatches, observe, overlappingNetworks, type Observed } from "./docker";
+import {
+  DESTINATION_INPUT_KEYS,
+  DESTINATION_REPLACE_KEYS,
+  IPAM_KEYS,
+  LABEL_MANAGED,
+  LABEL_OWNER,
+  MTU_OPTION,
+  type DestinationInputs,
+  type DestinationState,
+  type DestinationType,
+} from "./types";
+
+export type Logger = (message: string) => void;
+
+/** Whether a container reference (name or id prefix) is among the attached ones. */
+function attached(o: Observed, ref: string): boolean {
+  const name = ref.replace(/^\//, "");
+  return o.containers.some((c) => c.name === name || (name.length >= 12 && c.id.startsWith(name)));
+}
+
+/** The connection fields that identify the daemon; a change means another network entirely. */
+function daemonOf(c: ConnectionSpec | undefined): unknown {
+  return c && [c.host, c.dockerSocket];
+}
+
+/**
+ * The state to record: the inputs, overwritten by what the server actually
+ * has for every field the user controls, so drift shows up in diff.
+ */
+export function stateFrom(inputs: DestinationInputs, o: Observed, adopted: boolean): DestinationState {
+  const s: DestinationState = {
+    ...inputs,
+    networkId: o.networkId,
+    driver: o.driver,
+    scope: o.scope,
+    adopted,
+    subnets: o.subnets,
+    type: o.type as DestinationType,
+    internal: o.internal,
+    ipv6: o.ipv6,
+  };
+  // Docker only records attachable for swarm-scoped networks.
+  if (o.type === "swarm") s.attachable = o.attachable;
+  for (const k of IPAM_KEYS) {
+    if (inputs[k] !== undefined) {
+      if (o.ipam[k] !== undefined) s[k] = o.ipam[k];
+      else delete s[k];
+    }
+  }
+  if (inputs.mtu !== undefined) {
+    const mtu = o.options[MTU_OPTION];
+    if (mtu !== undefined) s.mtu = Number(mtu);
+    else delete s.mtu;
+  }
+  s.driverOptions = Object.fromEntries(
+    Object.keys(inputs.driverOptions)
+      .filter((k) => o.options[k] !== undefined)
+      .map((k) => [k, o.options[k] as string]),
+  );
+  s.labels = adopted
+    ? Object.fromEntries(Object.keys(inputs.labels).filter((k) => o.labels[k] !== undefined).map((k) => [k, o.labels[k] as string]))
+    : o.labels;
+  s.connect = inputs.connect.filter((c) => attached(o, c));
+  return s;
+}
+
+export class DestinationController implements ResourceController<DestinationInputs, DestinationState> {
+  constructor(
+    private readonly transport: Transport,
+    private readonly log: Logger = (m) => console.warn(m),
+  ) {}
+
+  check(olds: Record<string, unknown> | undefined, news: Record<string, unknown>): CheckResult<DestinationInputs> {
+    return checkDestination(olds, news);
+  }
+
+  diff(_id: string, olds: DestinationState, news: DestinationInputs): DiffResult {
+    const { replaces, updates } = diffKeys(
+      olds as unknown as Record<string, unknown>,
+      news as unknown as Record<string, unknown>,
+      DESTINATION_INPUT_KEYS,
+      DESTINATION_REPLACE_KEYS,
+    );
+    // A connection change is an update (rotated key, new port), unless it
+    // points at another daemon: then the network is another one too.
+    if (containsUnknown(news.connection) || !jsonEqual(olds.connection, news.connection)) {
+      if (containsUnknown(daemonOf(news.connection)) || !jsonEqual(daemonOf(olds.connection), daemonOf(news.connection))) {
+        replaces.push("connection");
+      } else updates.push("connection");
+    }
+    const replacing = replaces.length > 0;
+    return {
+      changes: replacing || updates.length > 0,
+      replaces,
+      updates,
+      stables: replacing ? [] : ["networkId", "network", "driver", "scope", "type"],
+      // Two networks cannot share a name on one server: remove the old one first.
+      deleteBeforeReplace: replacing && !containsUnknown(news.network) && news.network === olds.network,
+    };
+  }
+
+  private docker(connection: ConnectionSpec): DockerClient {
+    return this.transport.docker(connection);
+  }
+
+  async create(inputs: DestinationInputs): Promise<ReadResult<DestinationState>> {
+    const docker = this.docker(inputs.connection);
+    const target = docker.target;
+
+    if (inputs.type === "swarm") {
+      const info = await docker.info();
+      const role = swarmRoleOf(info.Swarm);
+      if (role !== "manager") {
+        throw new UnsupportedError(
+          `${target}: swarm destination '${inputs.name}' needs a swarm manager, but this server is ` +
+            (role === "worker"
+              ? `a swarm worker (node ${info.Swarm?.NodeID}). Create it through a Server connected to a manager node.`
+              : `not in a swarm. Use type: "standalone", or join the server to a swarm as a manager.`),
+        );
+      }
+    }
+
+    const existing = await findByName(docker, inputs.network);
+    if (existing) {
+      const o = observe(existing);
+      const ours = o.rawLabels[LABEL_OWNER] === inputs.owner && o.rawLabels[LABEL_MANAGED] === "true";
+      if (ours || inputs.adopt) {
+        // Ours (left by an interrupted run of this very resource) or adopted on request.
+        const bad = mismatches(o, inputs);
+        if (bad.length) {
+          throw new ConflictError(
+            409,
+            `${target}: network '${inputs.network}' exists (id ${o.networkId.slice(0, 12)}) but differs from this destination: ` +
+              `${bad.join("; ")}. Remove it, or change the destination to match.`,
+          );
+        }
+        await this.attachAll(docker, existing.Id, inputs.connect, o);
+        const net = await docker.inspectNetwork(existing.Id);
+        return { id: existing.Id, state: stateFrom(inputs, observe(net), !ours) };
+      }
+      throw new ConflictError(
+        409,
+        `${target}: a network named '${inputs.network}' already exists (id ${o.networkId.slice(0, 12)}, driver ${o.driver}). ` +
+          `Choose another network name, or set adopt: true to take it over.`,
+      );
+    }
+
+    const overlaps = await overlappingNetworks(docker, inputs);
+    if (overlaps.length) {
+      throw new ConflictError(409, `${target}: requested subnet is taken: ${overlaps.join("; ")}. Choose a free subnet.`);
+    }
+
+    let id: string;
+    try {
+      id = await docker.createNetwork(createBody(inputs));
+    } catch (err) {
+      // The request may have reached the daemon before the link broke: converge on what exists.
+      const recovered = err instanceof ConnectionError ? await this.recover(docker, inputs) : undefined;
+      if (!recovered) throw explainCreateError(err, inputs, target);
+      id = recovered.Id;
+    }
+
+    try {
+      await this.attachAll(docker, id, inputs.connect);
+      const net = await docker.inspectNetwork(id);
+      return { id, state: stateFrom(inputs, observe(net), false) };
+    } catch (err) {
+      // Leave nothing half-done: the network is not in state yet, so remove it.
+      await docker.removeNetwork(id).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async recover(docker: DockerClient, inputs: DestinationInputs): Promise<NetworkInspect | undefined> {
+    try {
+      const net = await findByName(docker, inputs.network);
+      return net && net.Labels?.[LABEL_OWNER] === inputs.owner ? net : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async attachAll(docker: DockerClient, networkId: string, refs: readonly string[], o?: Observed): Promise<void> {
+    for (const ref of refs) {
+      if (o && attached(o, ref)) continue;
+      try {
+        await docker.connectContainer(networkId, ref);
+      } catch (err) {
+        if (err instanceof NotFoundError) {
+          throw new NotFoundError(`${docker.target}: container '${ref}' named in connect does not exist on this server.`, { cause: err });
+        }
+        // Already attached (a retried call that had gone through) is success.
+        if (err instanceof DockyardError && /already exists|already attached|endpoint with name .* already exists/i.test(err.message)) continue;
+        throw err;
+      }
+    }
+  }
+
+  async read(id: string, state: DestinationState): Promise<ReadResult<DestinationState> | undefined> {
+    const docker = this.docker(state.connection);
+    let net = await docker.findNetwork(id);
+    if (!net) {
+      // Removed, or removed and re-created by hand under the same name.
+      net = await findByName(docker, state.network);
+      if (!net) return undefined;
+    }
+    const o = observe(net);
+    const adopted = state.adopted && net.Id === id;
+    return { id: net.Id, state: stateFrom(state, o, adopted) };
+  }
+
+  async update(id: string, olds: DestinationState, news: DestinationInputs): Promise<DestinationState> {
+    const docker = this.docker(news.connection);
+    const net = await docker.findNetwork(id);
+    if (!net) {
+      throw new NotFoundError(
+        `${docker.target}: network '${olds.network}' (id ${id.slice(0, 12)}) no longer exists. Run \`pulumi refresh\`, then \`pulumi up\` re-creates it.`,
+      );
+    }
+    let o = observe(net);
+    // Detach containers no longer listed, attach the listed ones (re-attaching any detached by hand).
+    for (const ref of olds.connect) {
+      if (!news.connect.includes(ref) && attached(o, ref)) await docker.disconnectContainer(id, ref, false);
+    }
+    await this.attachAll(docker, id, news.connect, o);
+    o = observe(await docker.inspectNetwork(id));
+    return stateFrom(news, o, olds.adopted);
+  }
+
+  async delete(id: string, state: DestinationState): Promise<void> {
+    const docker = this.docker(state.connection);
+    const net = await docker.findNetwork(id);
+    if (!net) return; // already gone counts as deleted
+    const o = observe(net);
+    const ours = o.rawLabels[LABEL_OWNER] === state.owner;
+    if (!ours && !state.adopted) {
+      this.log(
+        `${docker.target}: network '${net.Name}' (id ${id.slice(0, 12)}) was not created by this destination and was not adopted; ` +
+          `leaving it in place and forgetting it.`,
+      );
+      return;
+    }
+    const listed = o.containers.filter((c) => state.connect.some((ref) => attached({ ...o, containers: [c] }, ref)));
+    const foreign = o.containers.filter((c) => !listed.includes(c));
+    if (foreign.length && !state.force) {
+      const names = foreign.map((c) => c.name).join(", ");
+      throw new ConflictError(
+        409,
+        `${docker.target}: destination '${state.name}' still has containers attached to network '${state.network}': ${names}. ` +
+          `Stop them or disconnect them (docker network disconnect ${state.network} <container>), ` +
+          `or set force: true to have Dockyard disconnect them, then run again.`,
+      );
+    }
+    for (const c of [...listed, ...foreign]) {
+      try {
+        await docker.disconnectContainer(id, c.id, true);
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+      }
+    }
+    try {
+      await docker.removeNetwork(id);
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { Server } from "./server";
+import { shim } from "./shim";
+
+/** Inputs of a {@link Destination}. Fields marked "replaces" re-create the network when changed. */
+export interface DestinationArgs {
+  /** The server the network lives on. Its connection is kept (as a secret) so the destination can be deleted later. */
+  server: Server;
+  /** Display name. Default: `<server name>-<network>`. Changes in place. */
+  name?: pulumi.Input<string>;
+  /**
+   * Docker network name, unique per server: `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`, at most 255 characters.
+   * Default: the resource name plus a random suffix, chosen once. Replaces.
+   */
+  network?: pulumi.Input<string>;
+  /**
+   * `standalone` (a bridge network on this server) or `swarm` (an attachable overlay network, created through
+   * a swarm manager). Default: `swarm` when the server is a swarm manager, otherwise `standalone`; decided
+   * when the destination is created and kept. Replaces.
+   */
+  type?: pulumi.Input<"standalone" | "swarm">;
+  /** Whether standalone containers may attach to a swarm network. Default `true`. Replaces. */
+  attachable?: pulumi.Input<boolean>;
+  /** Cut the network off from the outside (no external routing). Default `false`. Replaces. */
+  internal?: pulumi.Input<boolean>;
+  /** Enable IPv6 on the network. Default `false`. Required for `ipv6Subnet`. Replaces. */
+  ipv6?: pulumi.Input<boolean>;
+  /** IPv4 subnet in CIDR notation, e.g. `10.20.0.0/24`. Default: Docker picks one. Replaces. */
+  subnet?: pulumi.Input<string>;
+  /** IPv4 gateway, inside `subnet`. Replaces. */
+  gateway?: pulumi.Input<string>;
+  /** IPv4 range containers get addresses from, inside `subnet`. Replaces. */
+  ipRange?: pulumi.Input<string>;
+  /** IPv6 subnet in CIDR notation. Needs `ipv6: true`. Replaces. */
+  ipv6Subnet?: pulumi.Input<string>;
+  /** IPv6 gateway, inside `ipv6Subnet`. Replaces. */
+  ipv6Gateway?: pulumi.Input<string>;
+  /** IPv6 range containers get addresses from, inside `ipv6Subnet`. Replaces. */
+  ipv6IpRange?: pulumi.Input<string>;
+  /** MTU of the network's interfaces (68 to 65535). Replaces. */
+  mtu?: pulumi.Input<number>;
+  /** Other driver options (`docker network create -o`). Replaces. */
+  driverOptions?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Labels on the network (string values; the `dockyard.` and `com.docker.` prefixes are reserved). Replaces. */
+  labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /**
+   * Names of existing containers to attach, e.g. a reverse proxy: the explicit link across destinations.
+   * Changes in place; a container detached by hand is re-attached by the next `pulumi up`.
+   */
+  connect?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Take over an existing network of this name if it matches, instead of failing. Default `false`. */
+  adopt?: pulumi.Input<boolean>;
+  /** On delete, disconnect containers not listed in `connect` instead of refusing. Default `false`. */
+  force?: pulumi.Input<boolean>;
+}
+
+/**
+ * A Docker network on one server: where applications, databases and services
+ * are deployed. Containers on different destinations cannot reach each other
+ * unless connected explicitly (see `connect`).
+ */
+export class Destination extends pulumi.dynamic.Resource {
+  declare public readonly name: pulumi.Output<string>;
+  declare public readonly network: pulumi.Output<string>;
+  /** Docker's id of the network. */
+  declare public readonly networkId: pulumi.Output<string>;
+  declare public readonly type: pulumi.Output<"standalone" | "swarm">;
+  /** `bridge` or `overlay`. */
+  declare public readonly driver: pulumi.Output<string>;
+  /** `local` or `swarm`. */
+  declare public readonly scope: pulumi.Output<string>;
+  declare public readonly attachable: pulumi.Output<boolean>;
+  declare public readonly internal: pulumi.Output<boolean>;
+  declare public readonly ipv6: pulumi.Output<boolean>;
+  /** Subnets of the network, as Docker reports them. */
+  declare public readonly subnets: pulumi.Output<string[]>;
+  declare public readonly labels: pulumi.Output<Record<string, string>>;
+  /** The containers from `connect` that are attached. */
+  declare public readonly connect: pulumi.Output<string[]>;
+  /** True when Dockyard took over a network it did not create. */
+  declare public readonly adopted: pulumi.Output<boolean>;
+
+  constructor(name: string, args: DestinationArgs, opts?: pulumi.CustomResourceOptions) {
+    const { server, ...rest } = args;
+    const props: Record<string, unknown> = {
+      ...rest,
+      connection: server.connection,
+      serverName: server.name,
+      serverSwarmRole: server.swarmRole,
+      owner: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
+      // Outputs, filled in by the provider.
+      name: args.name,
+      network: args.network,
+      networkId: undefined,
+      type: args.type,
+      driver: undefined,
+      scope: undefined,
+      attachable: args.attachable,
+      internal: args.internal,
+      ipv6: args.ipv6,
+      subnets: undefined,
+      labels: args.labels,
+      connect: args.connect,
+      adopted: undefined,
+    };
+    super(
+      shim("destination"),
+      name,
+      props,
+      { ...opts, additionalSecretOutputs: ["connection", ...(opts?.additionalSecretOutputs ?? [])] },
+      "dockyard",
+      "Destination",
+    );
+  }
+}

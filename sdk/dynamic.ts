@@ -1,0 +1,104 @@
+/**
+ * The edge between Pulumi's dynamic-provider protocol and the provider core.
+ *
+ * The provider object that Pulumi serializes into state is a thin shim (see
+ * `shim.ts`) that `require`s this module at run time, so every stored state
+ * runs the installed package's code: upgrades apply to existing stacks.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { createControllers, type Controllers, type ResourceController } from "../provider";
+
+/** Key under which Pulumi keeps the serialized provider in inputs and state. */
+const PROVIDER_KEY = "__provider";
+
+type Props = Record<string, unknown>;
+
+function withoutProviderKey(props: Props | undefined): Props | undefined {
+  if (!props) return props;
+  const { [PROVIDER_KEY]: _ignored, ...rest } = props;
+  return rest;
+}
+
+/** Turn any error into one whose message says what failed, without a stack of internals. */
+function surface(err: unknown): Error {
+  if (err instanceof Error) {
+    const e = new Error(err.message);
+    e.name = err.name;
+    return e;
+  }
+  return new Error(String(err));
+}
+
+export function adapt<I extends object, S extends object>(ctl: ResourceController<I, S>): pulumi.dynamic.ResourceProvider {
+  return {
+    async check(olds: Props, news: Props) {
+      const r = ctl.check(withoutProviderKey(olds), withoutProviderKey(news) ?? {});
+      return { inputs: r.inputs, failures: r.failures };
+    },
+    async diff(id: string, olds: Props, news: Props) {
+      const r = ctl.diff(id, withoutProviderKey(olds) as S, withoutProviderKey(news) as I);
+      return {
+        changes: r.changes,
+        replaces: r.replaces,
+        stables: r.stables,
+        deleteBeforeReplace: r.deleteBeforeReplace,
+      };
+    },
+    async create(inputs: Props) {
+      try {
+        const r = await ctl.create(withoutProviderKey(inputs) as I);
+        return { id: r.id, outs: r.state };
+      } catch (err) {
+        throw surface(err);
+      }
+    },
+    async read(id: string, props: Props) {
+      try {
+        const r = await ctl.read(id, withoutProviderKey(props) as S);
+        // No id: the object is gone, and the engine drops it from state.
+        return r ? { id: r.id, props: r.state } : { id: undefined as unknown as string, props: {} };
+      } catch (err) {
+        throw surface(err);
+      }
+    },
+    async update(id: string, olds: Props, news: Props) {
+      try {
+        return { outs: await ctl.update(id, withoutProviderKey(olds) as S, withoutProviderKey(news) as I) };
+      } catch (err) {
+        throw surface(err);
+      }
+    },
+    async delete(id: string, props: Props) {
+      try {
+        await ctl.delete(id, withoutProviderKey(props) as S);
+      } catch (err) {
+        throw surface(err);
+      }
+    },
+  };
+}
+
+let controllers: Controllers | undefined;
+
+/** The process-wide controllers: one transport, so one SSH connection per server. */
+export function getControllers(): Controllers {
+  controllers ??= createControllers();
+  return controllers;
+}
+
+let adapted: Record<"server" | "destination", pulumi.dynamic.ResourceProvider> | undefined;
+
+/** What the serialized shim calls: `providers.server.create(...)` and so on. */
+export const providers: Record<"server" | "destination", pulumi.dynamic.ResourceProvider> = {
+  get server() {
+    return adapters().server;
+  },
+  get destination() {
+    return adapters().destination;
+  },
+};
+
+function adapters(): Record<"server" | "destination", pulumi.dynamic.ResourceProvider> {
+  adapted ??= { server: adapt(getControllers().server), destination: adapt(getControllers().destination) };
+  return adapted;
+}

@@ -1,0 +1,139 @@
+import * as pulumi from "@pulumi/pulumi";
+import { shim } from "./shim";
+
+/** A jump host (bastion) the server is reached through. Same fields as a server's SSH connection. */
+export interface ProxyArgs {
+  /** The jump host's address: a hostname, IPv4 or IPv6 address. */
+  host: pulumi.Input<string>;
+  /** SSH port of the jump host. Default `22`. */
+  port?: pulumi.Input<number>;
+  /** User to log in as on the jump host. Default `root`. */
+  user?: pulumi.Input<string>;
+  /** Private key (OpenSSH or PEM text) for the jump host. Stored as a secret. */
+  privateKey?: pulumi.Input<string>;
+  /** Passphrase of `privateKey`, if it is encrypted. Stored as a secret. */
+  privateKeyPassword?: pulumi.Input<string>;
+  /** Password for the jump host. Stored as a secret. */
+  password?: pulumi.Input<string>;
+  /** Path of an ssh-agent socket to authenticate with. Falls back to `SSH_AUTH_SOCK` when no other credential is set. */
+  agentSocketPath?: pulumi.Input<string>;
+  /** The jump host's public key (`ssh-ed25519 AAAA…`) or fingerprint (`SHA256:…`). Without it, the key seen first is recorded and enforced. */
+  hostKey?: pulumi.Input<string>;
+  /** Seconds one connection attempt may take. Default `15`. */
+  perDialTimeout?: pulumi.Input<number>;
+  /** Failed connection attempts in a row before giving up. Default `10`. */
+  dialErrorLimit?: pulumi.Input<number>;
+}
+
+/** Inputs of a {@link Server}. */
+export interface ServerArgs {
+  /** Address of the machine: a hostname, IPv4 or IPv6 address. Changing it replaces the Server. */
+  host: pulumi.Input<string>;
+  /** SSH port. Default `22`. Changes in place. */
+  port?: pulumi.Input<number>;
+  /** User to log in as. Default `root`. A non-root user must be in the `docker` group. Changes in place. */
+  user?: pulumi.Input<string>;
+  /** Private key (OpenSSH or PEM text). Stored as a secret; never shown in plaintext. */
+  privateKey?: pulumi.Input<string>;
+  /** Passphrase of `privateKey`, if it is encrypted. Stored as a secret. */
+  privateKeyPassword?: pulumi.Input<string>;
+  /** Password for password or keyboard-interactive login. Stored as a secret. */
+  password?: pulumi.Input<string>;
+  /** Path of an ssh-agent socket to authenticate with. Falls back to `SSH_AUTH_SOCK` when no other credential is set. */
+  agentSocketPath?: pulumi.Input<string>;
+  /**
+   * The server's public host key (`ssh-ed25519 AAAA…`) or its fingerprint (`SHA256:…`), enforced on every
+   * connection. Without it, the key seen when the Server is created is recorded and enforced from then on.
+   */
+  hostKey?: pulumi.Input<string>;
+  /** A jump host to reach the server through. */
+  proxy?: pulumi.Input<ProxyArgs>;
+  /** Seconds one connection attempt may take. Default `15`. */
+  perDialTimeout?: pulumi.Input<number>;
+  /** Failed connection attempts in a row before giving up. Default `10`. */
+  dialErrorLimit?: pulumi.Input<number>;
+  /** Path of the Docker daemon's socket on the server. Default `/var/run/docker.sock`. Changing it replaces the Server. */
+  dockerSocket?: pulumi.Input<string>;
+  /** Display name. Default: `host`. */
+  name?: pulumi.Input<string>;
+  /** Free-form description. */
+  description?: pulumi.Input<string>;
+}
+
+const SECRET_OUTPUTS = ["privateKey", "privateKeyPassword", "password", "proxy", "connection"];
+
+function secret<T>(v: pulumi.Input<T> | undefined): pulumi.Output<unknown> | undefined {
+  return v === undefined ? undefined : pulumi.secret(v);
+}
+
+/**
+ * A machine reachable over SSH whose Docker daemon Dockyard drives.
+ *
+ * Creating it checks that SSH works and Docker answers, and records what it
+ * found. Deleting it only forgets it: the machine is never changed.
+ */
+export class Server extends pulumi.dynamic.Resource {
+  /** Display name. */
+  declare public readonly name: pulumi.Output<string>;
+  declare public readonly host: pulumi.Output<string>;
+  declare public readonly port: pulumi.Output<number>;
+  declare public readonly user: pulumi.Output<string>;
+  declare public readonly dockerSocket: pulumi.Output<string>;
+  /** Docker Engine version, e.g. `26.1.5`. */
+  declare public readonly dockerVersion: pulumi.Output<string>;
+  /** Engine API version, e.g. `1.45`. */
+  declare public readonly apiVersion: pulumi.Output<string>;
+  /** Operating system as Docker reports it. */
+  declare public readonly os: pulumi.Output<string>;
+  declare public readonly architecture: pulumi.Output<string>;
+  declare public readonly kernelVersion: pulumi.Output<string>;
+  declare public readonly cpus: pulumi.Output<number>;
+  declare public readonly memoryBytes: pulumi.Output<number>;
+  /** Docker's swarm node state: `inactive`, `active`, … */
+  declare public readonly swarmState: pulumi.Output<string>;
+  /** `manager`, `worker` or `none`. Decides the default type of new destinations. */
+  declare public readonly swarmRole: pulumi.Output<"manager" | "worker" | "none">;
+  declare public readonly swarmNodeId: pulumi.Output<string>;
+  /** Fingerprint (`SHA256:…`) of the host key the server presented. */
+  declare public readonly hostKeyFingerprint: pulumi.Output<string>;
+  /** The host key the server presented, enforced from then on. */
+  declare public readonly hostPublicKey: pulumi.Output<string>;
+  /** Everything needed to reach this server's Docker daemon, host keys pinned. Secret. */
+  declare public readonly connection: pulumi.Output<Record<string, unknown>>;
+
+  constructor(name: string, args: ServerArgs, opts?: pulumi.CustomResourceOptions) {
+    const props: Record<string, unknown> = {
+      ...args,
+      privateKey: secret(args.privateKey),
+      privateKeyPassword: secret(args.privateKeyPassword),
+      password: secret(args.password),
+      proxy: secret(args.proxy),
+      // Outputs, filled in by the provider.
+      dockerVersion: undefined,
+      apiVersion: undefined,
+      os: undefined,
+      architecture: undefined,
+      kernelVersion: undefined,
+      cpus: undefined,
+      memoryBytes: undefined,
+      swarmState: undefined,
+      swarmRole: undefined,
+      swarmNodeId: undefined,
+      hostKeyFingerprint: undefined,
+      hostPublicKey: undefined,
+      connection: undefined,
+      name: args.name,
+      port: args.port,
+      user: args.user,
+      dockerSocket: args.dockerSocket,
+    };
+    super(
+      shim("server"),
+      name,
+      props,
+      { ...opts, additionalSecretOutputs: [...SECRET_OUTPUTS, ...(opts?.additionalSecretOutputs ?? [])] },
+      "dockyard",
+      "Server",
+    );
+  }
+}

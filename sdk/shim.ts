@@ -1,0 +1,23 @@
+import type * as pulumi from "@pulumi/pulumi";
+
+/**
+ * The provider object Pulumi serializes into every Dockyard resource's state.
+ *
+ * It holds no logic: each method `require`s the installed package's adapter
+ * (`pulumi-dockyard/dynamic`) when the engine calls it. State written by any
+ * version therefore runs the code of the version installed now, and the
+ * serialized text stays a few stable lines. Only `kind` (a string) and
+ * `require` are captured; nothing local is pulled into the closure.
+ *
+ * Keep this file's behaviour stable: stacks store what it serializes to.
+ */
+export function shim(kind: "server" | "destination"): pulumi.dynamic.ResourceProvider {
+  return {
+    check: (olds, news) => require("pulumi-dockyard/dynamic").providers[kind].check(olds, news),
+    diff: (id, olds, news) => require("pulumi-dockyard/dynamic").providers[kind].diff(id, olds, news),
+    create: (inputs) => require("pulumi-dockyard/dynamic").providers[kind].create(inputs),
+    read: (id, props) => require("pulumi-dockyard/dynamic").providers[kind].read(id, props),
+    update: (id, olds, news) => require("pulumi-dockyard/dynamic").providers[kind].update(id, olds, news),
+    delete: (id, props) => require("pulumi-dockyard/dynamic").providers[kind].delete(id, props),
+  };
+}
