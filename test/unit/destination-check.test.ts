@@ -1,0 +1,110 @@
+import { describe, expect, it } from "vitest";
+import { checkDestination } from "../../provider/destination/check";
+import { UNKNOWN } from "../../provider/resource";
+
+const connection = { host: "127.0.0.1", port: 22, user: "root", dockerSocket: "/var/run/docker.sock", perDialTimeout: 15, dialErrorLimit: 10 };
+const base = { connection, serverName: "web-1", owner: "proj/dev/prod", network: "prod" };
+
+function failures(extra: Record<string, unknown>) {
+  return checkDestination(undefined, { ...base, ...extra }).failures.map((f) => f.property);
+}
+
+describe("Destination check", () => {
+  it("applies defaults", () => {
+    const r = checkDestination(undefined, { ...base, serverSwarmRole: "none" });
+    expect(r.failures).toEqual([]);
+    expect(r.inputs).toMatchObject({
+      name: "web-1-prod",
+      network: "prod",
+      type: "standalone",
+      attachable: true,
+      internal: false,
+      ipv6: false,
+      labels: {},
+      connect: [],
+      adopt: false,
+      force: false,
+    });
+  });
+
+  it("defaults to swarm on a manager, and keeps the type chosen at creation", () => {
+    expect(checkDestination(undefined, { ...base, serverSwarmRole: "manager" }).inputs.type).toBe("swarm");
+    expect(checkDestination(undefined, { ...base, serverSwarmRole: "worker" }).inputs.type).toBe("standalone");
+    // The server was promoted later: the existing destination keeps its type.
+    const later = checkDestination({ ...base, type: "standalone" }, { ...base, serverSwarmRole: "manager" });
+    expect(later.inputs.type).toBe("standalone");
+  });
+
+  it("generates a network name once and keeps it", () => {
+    const { network: _n, ...noName } = base;
+    const first = checkDestination(undefined, noName).inputs.network;
+    expect(first).toMatch(/^prod-[0-9a-f]{8}$/);
+    expect(checkDestination({ ...noName, network: first }, noName).inputs.network).toBe(first);
+  });
+
+  it("keeps the owner recorded at creation", () => {
+    const r = checkDestination({ ...base, owner: "proj/dev/old-name" }, { ...base, owner: "proj/dev/new-name" });
+    expect(r.inputs.owner).toBe("proj/dev/old-name");
+  });
+
+  it.each([
+    [{ network: "-bad" }, "network"],
+    [{ network: "has space" }, "network"],
+    [{ network: "a/b" }, "network"],
+    [{ network: "x".repeat(256) }, "network"],
+    [{ network: "bridge" }, "network"],
+    [{ network: 7 }, "network"],
+    [{ type: "overlay" }, "type"],
+    [{ subnet: "10.0.0.0" }, "subnet"],
+    [{ subnet: "10.0.0.0/33" }, "subnet"],
+    [{ subnet: "10.0.0.1/24" }, "subnet"],
+    [{ subnet: "999.0.0.0/8" }, "subnet"],
+    [{ subnet: "fd00::/64" }, "subnet"],
+    [{ subnet: "10.1.0.0/24", gateway: "10.2.0.1" }, "gateway"],
+    [{ gateway: "10.2.0.1" }, "gateway"],
+    [{ subnet: "10.1.0.0/24", gateway: "not-ip" }, "gateway"],
+    [{ subnet: "10.1.0.0/24", ipRange: "10.1.1.0/25" }, "ipRange"],
+    [{ ipv6Subnet: "fd00:1::/64" }, "ipv6Subnet"],
+    [{ ipv6: true, ipv6Subnet: "10.0.0.0/8" }, "ipv6Subnet"],
+    [{ ipv6: true, ipv6Subnet: "fd00:1::/64", ipv6Gateway: "fd00:2::1" }, "ipv6Gateway"],
+    [{ labels: { tier: 3 } }, "labels.tier"],
+    [{ labels: { tier: { nested: "x" } } }, "labels.tier"],
+    [{ labels: { ok: "x".repeat(5000) } }, "labels.ok"],
+    [{ labels: { "dockyard.managed": "false" } }, "labels.dockyard.managed"],
+    [{ labels: "tier=web" }, "labels"],
+    [{ labels: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`k${i}`, "v"])) }, "labels"],
+    [{ mtu: 10 }, "mtu"],
+    [{ mtu: 1500, driverOptions: { "com.docker.network.driver.mtu": "1400" } }, "driverOptions.com.docker.network.driver.mtu"],
+    [{ driverOptions: { opt: 1 } }, "driverOptions.opt"],
+    [{ connect: "proxy" }, "connect"],
+    [{ connect: ["proxy; rm"] }, "connect[0]"],
+    [{ connect: ["proxy", "proxy"] }, "connect"],
+    [{ attachable: "yes" }, "attachable"],
+    [{ force: 1 }, "force"],
+    [{ subnet: "10.1.0.0/24", netwrk: "typo" }, "netwrk"],
+    [{ connection: undefined }, "server"],
+  ])("rejects %j naming %s", (extra, field) => {
+    expect(failures(extra)).toContain(field);
+  });
+
+  it("accepts a full, valid IPAM and driver configuration", () => {
+    expect(
+      failures({
+        subnet: "10.30.0.0/24",
+        gateway: "10.30.0.1",
+        ipRange: "10.30.0.128/25",
+        ipv6: true,
+        ipv6Subnet: "fd00:30::/64",
+        ipv6Gateway: "fd00:30::1",
+        mtu: 1400,
+        driverOptions: { "com.docker.network.bridge.enable_icc": "true" },
+        labels: { tier: "web", "com.example.team": "ops" },
+        connect: ["proxy"],
+      }),
+    ).toEqual([]);
+  });
+
+  it("does not judge values that are not known yet (preview)", () => {
+    expect(failures({ connection: UNKNOWN, subnet: UNKNOWN, labels: UNKNOWN })).toEqual([]);
+  });
+});

@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { utils } from "ssh2";
+import { checkServer } from "../../provider/server/check";
+import { UNKNOWN } from "../../provider/resource";
+
+const key = utils.generateKeyPairSync("ed25519").private;
+const encrypted = utils.generateKeyPairSync("ed25519", { passphrase: "s3cret", cipher: "aes256-ctr" }).private;
+const noAgent = {} as NodeJS.ProcessEnv;
+
+function failuresOf(news: Record<string, unknown>, env = noAgent) {
+  return checkServer(news, env).failures;
+}
+
+describe("Server check", () => {
+  it("accepts a minimal server and applies defaults", () => {
+    const r = checkServer({ host: "203.0.113.10", privateKey: key }, noAgent);
+    expect(r.failures).toEqual([]);
+    expect(r.inputs).toMatchObject({
+      host: "203.0.113.10",
+      port: 22,
+      user: "root",
+      dockerSocket: "/var/run/docker.sock",
+      perDialTimeout: 15,
+      dialErrorLimit: 10,
+      name: "203.0.113.10",
+    });
+  });
+
+  it.each([
+    [{ host: "", privateKey: key }, "host"],
+    [{ privateKey: key }, "host"],
+    [{ host: "web 1", privateKey: key }, "host"],
+    [{ host: "host;rm -rf /", privateKey: key }, "host"],
+    [{ host: "300.1.2.3", privateKey: key }, "host"],
+    [{ host: "-leading.dash", privateKey: key }, "host"],
+    [{ host: 42, privateKey: key }, "host"],
+    [{ host: "a".repeat(300), privateKey: key }, "host"],
+    [{ host: "h", port: 0, privateKey: key }, "port"],
+    [{ host: "h", port: 70000, privateKey: key }, "port"],
+    [{ host: "h", port: 22.5, privateKey: key }, "port"],
+    [{ host: "h", port: "ssh", privateKey: key }, "port"],
+    [{ host: "h", user: "root; reboot", privateKey: key }, "user"],
+    [{ host: "h", user: "$(id)", privateKey: key }, "user"],
+    [{ host: "h", user: "", privateKey: key }, "user"],
+    [{ host: "h", privateKey: "not a key" }, "privateKey"],
+    [{ host: "h", privateKey: encrypted }, "privateKeyPassword"],
+    [{ host: "h", privateKey: encrypted, privateKeyPassword: "wrong" }, "privateKeyPassword"],
+    [{ host: "h", password: "pw", privateKeyPassword: "x" }, "privateKeyPassword"],
+    [{ host: "h" }, "privateKey"],
+    [{ host: "h", privateKey: key, hostKey: "not-a-key" }, "hostKey"],
+    [{ host: "h", privateKey: key, agentSocketPath: "relative/agent.sock" }, "agentSocketPath"],
+    [{ host: "h", privateKey: key, dockerSocket: "docker.sock" }, "dockerSocket"],
+    [{ host: "h", privateKey: key, dockerSocket: "/run/docker.sock; id" }, "dockerSocket"],
+    [{ host: "h", privateKey: key, perDialTimeout: 0 }, "perDialTimeout"],
+    [{ host: "h", privateKey: key, dialErrorLimit: 1000 }, "dialErrorLimit"],
+    [{ host: "h", privateKey: key, proxy: { host: "bad host", privateKey: key } }, "proxy.host"],
+    [{ host: "h", privateKey: key, proxy: { host: "jump", port: 0, privateKey: key } }, "proxy.port"],
+    [{ host: "h", privateKey: key, proxy: { host: "jump" } }, "proxy"],
+    [{ host: "h", privateKey: key, proxy: "jump" }, "proxy"],
+    [{ host: "h", privateKey: key, hots: "typo" }, "hots"],
+  ])("rejects bad input #%# naming the field", (news, field) => {
+    const failures = failuresOf(news);
+    expect(failures.map((f) => f.property)).toContain(field);
+    for (const f of failures) expect(f.reason.length).toBeGreaterThan(5);
+  });
+
+  it("accepts an encrypted key with its passphrase", () => {
+    expect(failuresOf({ host: "h", privateKey: encrypted, privateKeyPassword: "s3cret" })).toEqual([]);
+  });
+
+  it("accepts password-only, agent-only, and SSH_AUTH_SOCK from the environment", () => {
+    expect(failuresOf({ host: "h", password: "pw" })).toEqual([]);
+    expect(failuresOf({ host: "h", agentSocketPath: "/tmp/agent.sock" })).toEqual([]);
+    expect(failuresOf({ host: "h" }, { SSH_AUTH_SOCK: "/tmp/agent" })).toEqual([]);
+  });
+
+  it("accepts IPv6 and DNS hosts and both host key forms", () => {
+    const pub = utils.parseKey(utils.generateKeyPairSync("ed25519").public);
+    if (pub instanceof Error || Array.isArray(pub)) throw new Error("key");
+    const line = `ssh-ed25519 ${pub.getPublicSSH().toString("base64")}`;
+    expect(failuresOf({ host: "::1", privateKey: key, hostKey: line })).toEqual([]);
+    expect(failuresOf({ host: "web-1.example.com", privateKey: key, hostKey: "SHA256:" + "A".repeat(43) })).toEqual([]);
+  });
+
+  it("does not judge values that are not known yet (preview)", () => {
+    expect(failuresOf({ host: UNKNOWN, privateKey: UNKNOWN, port: UNKNOWN })).toEqual([]);
+  });
+
+  it("never echoes a secret in a failure", () => {
+    const failures = failuresOf({ host: "h", privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nsecretmaterial\n", password: "" });
+    expect(JSON.stringify(failures)).not.toContain("secretmaterial");
+  });
+});
