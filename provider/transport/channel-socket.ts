@@ -2,31 +2,54 @@ import { Duplex } from "node:stream";
 import type { ClientChannel } from "ssh2";
 
 /**
- * Wraps an ssh2 channel in a Duplex that behaves enough like a `net.Socket`
- * for Node's HTTP client and agent.
+ * A Duplex that behaves enough like a `net.Socket` for Node's HTTP client and
+ * agent, carried by an ssh2 channel.
  *
- * ssh2 channels lack `setTimeout`, `setNoDelay`, `setKeepAlive`, `ref` and
- * `unref`, and their `destroy()` neither marks the stream destroyed nor emits
- * `close` until the peer answers. Node's HTTP agent relies on all of these
- * when it keeps sockets alive and reuses them, so a bare channel leaks or
- * stalls. This wrapper gives the agent real stream semantics: destroying it
- * closes the channel, the channel closing destroys it, and idle timeouts fire.
+ * - It exists before its channel does (like a connecting `net.Socket`):
+ *   Node's agent counts sockets only once `createConnection` returns one, so
+ *   opening the channel asynchronously behind a socket returned at once is
+ *   what makes `maxSockets` cap the channels per connection.
+ * - ssh2 channels lack `setTimeout`, `setNoDelay`, `setKeepAlive`, `ref` and
+ *   `unref`, and their `destroy()` neither marks the stream destroyed nor
+ *   emits `close` until the peer answers. The agent relies on all of these
+ *   when it keeps sockets alive and reuses them; here they behave.
  */
 export class ChannelSocket extends Duplex {
-  private readonly channel: ClientChannel;
+  private channel: ClientChannel | undefined;
+  private readonly ready: Promise<ClientChannel | undefined>;
   private idleMs = 0;
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly onRelease: () => void;
   private released = false;
+  private wantRead = false;
   /** Fields the HTTP client reads from sockets. */
   readonly remoteAddress = "127.0.0.1";
   readonly remotePort = 0;
-  connecting = false;
+  connecting = true;
 
-  constructor(channel: ClientChannel, onRelease: () => void) {
+  constructor(open: Promise<ClientChannel>, onOpen: () => void, onRelease: () => void) {
     super({ allowHalfOpen: false });
-    this.channel = channel;
     this.onRelease = onRelease;
+    this.ready = open.then(
+      (channel) => {
+        if (this.destroyed) {
+          channel.close();
+          return undefined;
+        }
+        onOpen();
+        this.attach(channel);
+        return channel;
+      },
+      (err: Error) => {
+        this.destroy(err);
+        return undefined;
+      },
+    );
+  }
+
+  private attach(channel: ClientChannel): void {
+    this.channel = channel;
+    this.connecting = false;
     channel.on("data", (chunk: Buffer) => {
       this.touch();
       if (!this.push(chunk)) channel.pause();
@@ -37,33 +60,42 @@ export class ChannelSocket extends Duplex {
       if (!this.destroyed) this.destroy();
     });
     channel.on("error", (err: Error) => this.destroy(err));
-    // Exec channels (dial-stdio fallback) report stderr separately; drain it.
-    channel.stderr?.on?.("data", () => undefined);
+    if (!this.wantRead) channel.pause();
+    this.emit("connect");
   }
 
   override _read(): void {
-    this.channel.resume();
+    this.wantRead = true;
+    this.channel?.resume();
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     this.touch();
-    if (this.channel.write(chunk)) cb();
-    else this.channel.once("drain", () => cb());
+    const ch = this.channel;
+    if (!ch) {
+      void this.ready.then((c) => (c ? this._write(chunk, _enc, cb) : cb(new Error("channel was not opened"))));
+      return;
+    }
+    if (ch.write(chunk)) cb();
+    else ch.once("drain", () => cb());
   }
 
   override _final(cb: (err?: Error | null) => void): void {
-    this.channel.end();
-    cb();
+    void this.ready.then((c) => {
+      c?.end();
+      cb();
+    });
   }
 
   override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
     this.clearIdle();
     try {
-      this.channel.close();
+      this.channel?.close();
     } catch {
       // already closed
     }
-    this.release();
+    // A channel still opening is closed by the `ready` handler above.
+    if (this.channel) this.release();
     cb(err);
   }
 
@@ -87,11 +119,16 @@ export class ChannelSocket extends Duplex {
     this.idleTimer = undefined;
   }
 
+  /** As `net.Socket#setTimeout`: idle timeout; 0 disables it and removes `cb`. */
   setTimeout(ms: number, cb?: () => void): this {
     this.idleMs = ms;
-    if (cb) this.once("timeout", cb);
-    if (ms === 0) this.clearIdle();
-    else this.touch();
+    if (ms === 0) {
+      this.clearIdle();
+      if (cb) this.removeListener("timeout", cb);
+    } else {
+      if (cb) this.once("timeout", cb);
+      this.touch();
+    }
     return this;
   }
 

@@ -1,4 +1,5 @@
 import http from "node:http";
+import { inspect } from "node:util";
 import type { Duplex } from "node:stream";
 import Docker from "dockerode";
 import {
@@ -28,17 +29,24 @@ class SshDockerAgent extends http.Agent {
     private readonly session: SshSession,
     private readonly socketPath: string,
     private readonly openTimeoutMs: number,
+    private readonly hostKey: string | undefined,
   ) {
     super({ keepAlive: true, maxSockets: MAX_CHANNELS, maxFreeSockets: MAX_CHANNELS, timeout: IDLE_CHANNEL_MS });
   }
 
-  override createConnection(_options: unknown, callback?: (err: Error | null, socket: Duplex) => void): undefined {
-    this.session.openDockerSocket(this.socketPath, this.openTimeoutMs).then(
-      (socket) => callback?.(null, socket),
-      (err: Error) => callback?.(err, undefined as unknown as Duplex),
-    );
-    // Node's agent waits for the callback when nothing is returned.
-    return undefined;
+  /**
+   * docker-modem logs every request with a deep `util.inspect` of its
+   * options, evaluated even when logging is off; the options hold this agent,
+   * and through it every socket, channel and the SSH client. Without this the
+   * inspection costs grow with open channels until calls stall for seconds.
+   */
+  [inspect.custom](): string {
+    return `SshDockerAgent(${this.session.target})`;
+  }
+
+  override createConnection(): Duplex {
+    // Returned at once so the agent counts it against maxSockets; the channel opens behind it.
+    return this.session.openDockerSocket(this.socketPath, this.openTimeoutMs, this.hostKey);
   }
 }
 
@@ -121,16 +129,18 @@ export class DockerClient {
   private readonly docker: Docker;
   private readonly timeoutMs: number;
   private readonly attempts: number;
+  private readonly hostKey: string | undefined;
 
   constructor(
     readonly session: SshSession,
     readonly socketPath: string,
-    opts: { timeoutMs?: number; attempts?: number } = {},
+    opts: { timeoutMs?: number; attempts?: number; hostKey?: string } = {},
   ) {
     this.target = session.target;
     this.timeoutMs = opts.timeoutMs ?? DEFAULTS.callTimeoutMs;
     this.attempts = opts.attempts ?? DEFAULTS.callAttempts;
-    const agent = new SshDockerAgent(session, socketPath, this.timeoutMs);
+    this.hostKey = opts.hostKey;
+    const agent = new SshDockerAgent(session, socketPath, this.timeoutMs, opts.hostKey);
     // host/port are placeholders: the agent decides where bytes go.
     this.docker = new Docker({ protocol: "http", host: "docker", port: 80, agent } as Docker.DockerOptions);
   }
@@ -315,10 +325,12 @@ export class Transport {
       bySocket = new Map();
       this.clients.set(session, bySocket);
     }
-    let client = bySocket.get(spec.dockerSocket);
+    // One client per socket and expected host key; all share the session's connection.
+    const key = `${spec.dockerSocket}\u0000${spec.hostKey ?? ""}`;
+    let client = bySocket.get(key);
     if (!client) {
-      client = new DockerClient(session, spec.dockerSocket, { timeoutMs: this.callTimeoutMs });
-      bySocket.set(spec.dockerSocket, client);
+      client = new DockerClient(session, spec.dockerSocket, { timeoutMs: this.callTimeoutMs, hostKey: spec.hostKey });
+      bySocket.set(key, client);
     }
     return client;
   }

@@ -82,24 +82,38 @@ export class SshSession {
     this.target = describeEndpoint(spec);
   }
 
-  /** The connected client, dialling (with bounded retries) if needed. */
-  async connect(): Promise<Client> {
-    if (this.client) return this.client;
-    if (!this.connecting) {
-      this.closed = false;
-      this.connecting = this.dialWithRetries().finally(() => {
-        this.connecting = undefined;
-      });
+  /**
+   * The connected client, dialling (with bounded retries) if needed.
+   * `hostKey` (a key line or fingerprint) is enforced: at the handshake when
+   * this call dials, against the key seen when the connection is shared.
+   */
+  async connect(hostKey?: string): Promise<Client> {
+    const expected = hostKey ? hostKeyFingerprint(hostKey) : undefined;
+    if (hostKey && !expected) {
+      throw new ValidationError("hostKey", "is neither an SSH public key line nor a SHA256: fingerprint");
     }
-    return this.connecting;
+    let client = this.client;
+    if (!client) {
+      if (!this.connecting) {
+        this.closed = false;
+        this.connecting = this.dialWithRetries(expected).finally(() => {
+          this.connecting = undefined;
+        });
+      }
+      client = await this.connecting;
+    }
+    if (expected && this.hostKey && this.hostKey.fingerprint !== expected) {
+      throw new HostKeyMismatchError(this.target, expected, this.hostKey.fingerprint);
+    }
+    return client;
   }
 
-  private async dialWithRetries(): Promise<Client> {
+  private async dialWithRetries(expected: string | undefined): Promise<Client> {
     const limit = Math.max(1, this.spec.dialErrorLimit);
     let lastErr: unknown;
     for (let attempt = 1; attempt <= limit; attempt++) {
       try {
-        const c = await this.dialOnce();
+        const c = await this.dialOnce(expected);
         this.client = c;
         return c;
       } catch (err) {
@@ -113,20 +127,16 @@ export class SshSession {
     throw new ConnectionError(this.target, `cannot connect: ${String(lastErr)}`, { cause: lastErr });
   }
 
-  private async dialOnce(): Promise<Client> {
+  private async dialOnce(expected: string | undefined): Promise<Client> {
     const spec = this.spec;
     const timeoutMs = spec.perDialTimeout * 1000;
-    const expected = spec.hostKey ? hostKeyFingerprint(spec.hostKey) : undefined;
-    if (spec.hostKey && !expected) {
-      throw new ValidationError("hostKey", "is neither an SSH public key line nor a SHA256: fingerprint");
-    }
     let mismatch: HostKeyMismatchError | undefined;
     let seen: SeenHostKey | undefined;
 
     let sock: Duplex | undefined;
     if (spec.proxy) {
       const jump = this.pool.session(spec.proxy);
-      sock = await jump.forwardTcp(spec.host, spec.port, timeoutMs);
+      sock = await jump.forwardTcp(spec.host, spec.port, timeoutMs, spec.proxy.hostKey);
     }
 
     const config: ConnectConfig = {
@@ -176,6 +186,9 @@ export class SshSession {
         settled = true;
         this.hostKey = seen;
         this.pool.metrics.handshakes++;
+        // Many small request/response exchanges: Nagle's algorithm would add
+        // a delayed-ACK wait (~40 ms) to each of them.
+        client.setNoDelay(true);
         client.on("error", () => undefined);
         client.once("close", () => {
           if (this.client === client) this.client = undefined;
@@ -236,8 +249,8 @@ export class SshSession {
   }
 
   /** A TCP stream to host:port through this session (used for jump hosts). */
-  async forwardTcp(host: string, port: number, timeoutMs: number): Promise<ClientChannel> {
-    const c = await this.connect();
+  async forwardTcp(host: string, port: number, timeoutMs: number, hostKey?: string): Promise<ClientChannel> {
+    const c = await this.connect(hostKey);
     return withDeadline(this.target, `forwarding to ${host}:${port}`, timeoutMs, () =>
       new Promise<ClientChannel>((resolve, reject) => {
         c.forwardOut("127.0.0.1", 0, host, port, (err, ch) => {
@@ -250,21 +263,50 @@ export class SshSession {
   }
 
   /**
-   * A socket-like stream to the Docker API on `socketPath`: a forwarded
-   * unix-socket channel, or `docker system dial-stdio` when the server
-   * refuses stream-local forwarding.
+   * A socket-like stream to the Docker API on `socketPath`, returned at once
+   * and carried by a channel opened behind it: a forwarded unix-socket
+   * channel, or `docker system dial-stdio` when the server refuses
+   * stream-local forwarding.
    */
-  async openDockerSocket(socketPath: string, timeoutMs: number): Promise<ChannelSocket> {
-    const c = await this.connect();
-    let channel: ClientChannel;
+  openDockerSocket(socketPath: string, timeoutMs: number, hostKey?: string): ChannelSocket {
+    const m = this.pool.metrics;
+    return new ChannelSocket(
+      this.openDockerChannel(socketPath, timeoutMs, hostKey),
+      () => {
+        m.channelsOpened++;
+        m.channelsOpen++;
+      },
+      () => {
+        m.channelsOpen--;
+      },
+    );
+  }
+
+  private async openDockerChannel(socketPath: string, timeoutMs: number, hostKey?: string): Promise<ClientChannel> {
+    const c = await this.connect(hostKey);
     if (!this.streamLocalRefused) {
+      let pending: ClientChannel | undefined;
+      let timedOut = false;
       try {
-        channel = await withDeadline(this.target, `opening ${socketPath}`, timeoutMs, () =>
-          new Promise<ClientChannel>((resolve, reject) => {
-            c.openssh_forwardOutStreamLocal(socketPath, (err, ch) => (err ? reject(err) : resolve(ch)));
-          }),
+        return await withDeadline(
+          this.target,
+          `opening ${socketPath}`,
+          timeoutMs,
+          () =>
+            new Promise<ClientChannel>((resolve, reject) => {
+              c.openssh_forwardOutStreamLocal(socketPath, (err, ch) => {
+                if (err) return reject(err);
+                pending = ch;
+                // A channel that arrives after the deadline is closed, not leaked.
+                if (timedOut) ch.close();
+                resolve(ch);
+              });
+            }),
+          () => {
+            timedOut = true;
+            pending?.close();
+          },
         );
-        return this.track(channel);
       } catch (err) {
         if (err instanceof DockyardError) throw err;
         if ((err as { reason?: number }).reason === OPEN_ADMINISTRATIVELY_PROHIBITED) {
@@ -274,17 +316,7 @@ export class SshSession {
         }
       }
     }
-    channel = await this.dialStdio(c, socketPath, timeoutMs);
-    return this.track(channel);
-  }
-
-  private track(channel: ClientChannel): ChannelSocket {
-    const m = this.pool.metrics;
-    m.channelsOpened++;
-    m.channelsOpen++;
-    return new ChannelSocket(channel, () => {
-      m.channelsOpen--;
-    });
+    return this.dialStdio(c, socketPath, timeoutMs);
   }
 
   private async dialStdio(c: Client, socketPath: string, timeoutMs: number): Promise<ClientChannel> {
@@ -429,7 +461,11 @@ export class SshSession {
   }
 }
 
-/** Hash of everything that makes two endpoints different connections. */
+/**
+ * Hash of everything that makes two endpoints different connections. The
+ * expected host key is not part of it: callers expecting a key share the
+ * connection and each has its expectation checked (see `connect`).
+ */
 export function endpointKey(spec: SshEndpoint): string {
   const canon = (e: SshEndpoint): unknown => [
     e.host,
@@ -439,7 +475,6 @@ export function endpointKey(spec: SshEndpoint): string {
     e.privateKeyPassword ?? null,
     e.password ?? null,
     e.agentSocketPath ?? null,
-    e.hostKey ? (hostKeyFingerprint(e.hostKey) ?? e.hostKey) : null,
     e.perDialTimeout,
     e.dialErrorLimit,
     e.proxy ? canon(e.proxy) : null,

@@ -1,0 +1,79 @@
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+/** Connection details of the local test host, as `scripts/testhost up` writes them. */
+export interface TestHost {
+  host: string;
+  port: number;
+  jumpPort: number;
+  nostreamPort: number;
+  sparePort: number;
+  rootKey: string;
+  dockerUser: string;
+  dockerUserKey: string;
+  dockerUserPassword: string;
+  nodockerUser: string;
+  nodockerUserKey: string;
+  encKey: string;
+  encKeyPassphrase: string;
+  agentSock: string;
+  hostKeyFingerprint: string;
+  hostPublicKey: string;
+  dockerSocket: string;
+  image: string;
+  swarm: string;
+  stateDir: string;
+}
+
+export const repoRoot = join(__dirname, "..", "..");
+
+export function testHost(): TestHost {
+  const dir = process.env.DOCKYARD_TESTHOST_DIR ?? "/var/lib/dockyard-testhost";
+  try {
+    return JSON.parse(readFileSync(join(dir, "env.json"), "utf8")) as TestHost;
+  } catch (err) {
+    throw new Error(`the test host is not up (run scripts/testhost up): ${String(err)}`);
+  }
+}
+
+export function read(path: string): string {
+  return readFileSync(path, "utf8");
+}
+
+/** Server inputs for root on the test host, key auth, host key pinned. */
+export function rootServer(h: TestHost, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { host: h.host, port: h.port, user: "root", privateKey: read(h.rootKey), ...extra };
+}
+
+/** A name unique to this run, safe for Docker. */
+export function uniq(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString("hex")}`;
+}
+
+/** The docker CLI on the local socket: for test fixtures and for checking results independently. */
+export function docker(...args: string[]): string {
+  return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+}
+
+export function dockerOk(...args: string[]): boolean {
+  try {
+    docker(...args);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function testhost(...args: string[]): string {
+  return execFileSync(join(repoRoot, "scripts", "testhost"), args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** Remove networks and containers whose names start with a prefix. */
+export function cleanup(prefix: string): void {
+  const containers = docker("ps", "-aq", "--filter", `name=${prefix}`).split("\n").filter(Boolean);
+  if (containers.length) dockerOk("rm", "-f", ...containers);
+  const nets = docker("network", "ls", "-q", "--filter", `name=${prefix}`).split("\n").filter(Boolean);
+  if (nets.length) dockerOk("network", "rm", ...nets);
+}
