@@ -18,7 +18,9 @@ export default defineConfig({
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
           testTimeout: 60_000,
-          hookTimeout: 120_000,
+          hookTimeout: 300_000,
+          // Files share one dockerd, and some stop it or its sshd on purpose.
+          fileParallelism: false,
         },
       },
       {

@@ -309,11 +309,15 @@ export class SshSession {
         );
       } catch (err) {
         if (err instanceof DockyardError) throw err;
-        if ((err as { reason?: number }).reason === OPEN_ADMINISTRATIVELY_PROHIBITED) {
-          this.streamLocalRefused = true;
-        } else {
-          throw await this.diagnoseSocket(socketPath, err, timeoutMs);
+        if ((err as { reason?: number }).reason !== OPEN_ADMINISTRATIVELY_PROHIBITED) {
+          const problem = await this.diagnoseSocket(socketPath, err, timeoutMs);
+          if (problem) throw problem;
         }
+        // The socket is there and the user may use it, yet the channel was
+        // refused: sshd does not allow stream-local forwarding (OpenSSH says
+        // only "open failed"). Talk to Docker through its CLI instead; if the
+        // daemon is down after all, dial-stdio reports that.
+        this.streamLocalRefused = true;
       }
     }
     return this.dialStdio(c, socketPath, timeoutMs);
@@ -352,15 +356,22 @@ export class SshSession {
                   `${this.target}: user '${this.spec.user}' may not use ${socketPath}: ${text}. ` +
                     `Add the user to the docker group (usermod -aG docker ${this.spec.user}) or connect as root.`,
                 )
-              : new DockerUnavailableError(`${this.target}: docker system dial-stdio failed: ${text || `exit ${code}`}`);
+              : /Cannot connect to the Docker daemon|connection refused|no such file/i.test(text)
+                ? new DockerUnavailableError(
+                    `${this.target}: nothing accepts connections on ${socketPath}: dockerd is not running (${text.split("\n")[0]}).`,
+                  )
+                : new DockerUnavailableError(`${this.target}: docker system dial-stdio failed: ${text || `exit ${code}`}`);
         channel.emit("error", err);
       }
     });
     return channel;
   }
 
-  /** Explain why the Docker socket could not be opened: missing, forbidden, or dead. */
-  private async diagnoseSocket(socketPath: string, cause: unknown, timeoutMs: number): Promise<DockyardError> {
+  /**
+   * Explain why the Docker socket could not be opened: missing or forbidden.
+   * Undefined when the socket exists and this user may open it.
+   */
+  private async diagnoseSocket(socketPath: string, cause: unknown, timeoutMs: number): Promise<DockyardError | undefined> {
     const generic = new DockerUnavailableError(
       `${this.target}: cannot open the Docker socket ${socketPath}: dockerd may be stopped, ` +
         `or user '${this.spec.user}' may lack permission (add it to the docker group).`,
@@ -393,10 +404,7 @@ export class SshSession {
           { cause },
         );
       }
-      return new DockerUnavailableError(
-        `${this.target}: ${socketPath} exists but nothing accepts connections on it: dockerd is not running.`,
-        { cause },
-      );
+      return undefined;
     } catch {
       return generic;
     }
