@@ -41,6 +41,8 @@ export class ValidationError extends DockyardError {
 /** SSH could not be established or broke: host unreachable, refused, reset. Often transient. */
 export class ConnectionError extends DockyardError {
   readonly target: string;
+  /** Set when this came from dialling, after all `dialErrorLimit` attempts: retrying again is pointless. */
+  dialExhausted = false;
   constructor(target: string, message: string, options?: { cause?: unknown; code?: ErrorCode }) {
     super(options?.code ?? "CONNECTION", `${target}: ${message}`, options);
     this.target = target;
@@ -127,6 +129,6 @@ export class UnsupportedError extends DockyardError {
 /** Whether an error is worth retrying for an idempotent call. */
 export function isTransient(err: unknown): boolean {
   if (err instanceof AuthenticationError || err instanceof HostKeyMismatchError) return false;
-  if (err instanceof ConnectionError) return true;
+  if (err instanceof ConnectionError) return !err.dialExhausted;
   return false;
 }

@@ -50,14 +50,21 @@ export class ChannelSocket extends Duplex {
   private attach(channel: ClientChannel): void {
     this.channel = channel;
     this.connecting = false;
+    // Exec channels (dial-stdio) report their process's failure once it exits.
+    const exitError = (channel as { exitError?: Promise<Error | undefined> }).exitError;
     channel.on("data", (chunk: Buffer) => {
       this.touch();
       if (!this.push(chunk)) channel.pause();
     });
-    channel.on("end", () => this.push(null));
+    channel.on("end", () => {
+      if (!exitError) this.push(null);
+      else void exitError.then((err) => (err ? this.destroy(err) : this.push(null)));
+    });
     channel.on("close", () => {
       this.release();
-      if (!this.destroyed) this.destroy();
+      if (!exitError) {
+        if (!this.destroyed) this.destroy();
+      } else void exitError.then((err) => !this.destroyed && this.destroy(err ?? undefined));
     });
     channel.on("error", (err: Error) => this.destroy(err));
     if (!this.wantRead) channel.pause();

@@ -29,6 +29,9 @@ export interface TransportMetrics {
   channelsOpen: number;
 }
 
+/** An exec channel whose process's failure (if any) is known once it exits. */
+export type ExecChannel = ClientChannel & { exitError?: Promise<Error | undefined> };
+
 const KEEPALIVE_INTERVAL_MS = 10_000;
 const KEEPALIVE_COUNT_MAX = 3;
 /** ssh2 reason code for "administratively prohibited" channel-open failures. */
@@ -123,8 +126,13 @@ export class SshSession {
         await sleep(Math.min(250 * 2 ** (attempt - 1), 2_000));
       }
     }
-    if (lastErr instanceof DockyardError) throw lastErr;
-    throw new ConnectionError(this.target, `cannot connect: ${String(lastErr)}`, { cause: lastErr });
+    const err =
+      lastErr instanceof DockyardError
+        ? lastErr
+        : new ConnectionError(this.target, `cannot connect: ${String(lastErr)}`, { cause: lastErr });
+    // Dialling already retried up to dialErrorLimit: callers must not retry again.
+    if (err instanceof ConnectionError) err.dialExhausted = true;
+    throw err;
   }
 
   private async dialOnce(expected: string | undefined): Promise<Client> {
@@ -189,13 +197,14 @@ export class SshSession {
         // Many small request/response exchanges: Nagle's algorithm would add
         // a delayed-ACK wait (~40 ms) to each of them.
         client.setNoDelay(true);
-        client.on("error", () => undefined);
         client.once("close", () => {
           if (this.client === client) this.client = undefined;
         });
         resolve(client);
       });
-      client.once("error", fail);
+      // `on`, not `once`: ssh2 may emit more errors after the first, and an
+      // unheard error event would crash the process.
+      client.on("error", fail);
       client.once("close", () => fail(new Error("connection closed during handshake")));
       try {
         client.connect(config);
@@ -309,15 +318,22 @@ export class SshSession {
         );
       } catch (err) {
         if (err instanceof DockyardError) throw err;
-        if ((err as { reason?: number }).reason !== OPEN_ADMINISTRATIVELY_PROHIBITED) {
+        if ((err as { reason?: number }).reason === OPEN_ADMINISTRATIVELY_PROHIBITED) {
+          this.streamLocalRefused = true;
+        } else {
           const problem = await this.diagnoseSocket(socketPath, err, timeoutMs);
           if (problem) throw problem;
+          // The socket is there and the user may use it, yet the channel was
+          // refused: either sshd does not allow stream-local forwarding
+          // (OpenSSH says only "open failed") or dockerd is not listening.
+          // dial-stdio tells which; once it carries data, forwarding is
+          // known to be off and later channels go straight to dial-stdio.
+          const channel = await this.dialStdio(c, socketPath, timeoutMs);
+          channel.once("data", () => {
+            this.streamLocalRefused = true;
+          });
+          return channel;
         }
-        // The socket is there and the user may use it, yet the channel was
-        // refused: sshd does not allow stream-local forwarding (OpenSSH says
-        // only "open failed"). Talk to Docker through its CLI instead; if the
-        // daemon is down after all, dial-stdio reports that.
-        this.streamLocalRefused = true;
       }
     }
     return this.dialStdio(c, socketPath, timeoutMs);
@@ -338,12 +354,18 @@ export class SshSession {
       }),
     );
     // A failing dial-stdio exits at once; turn its stderr into a clear error.
+    // Its stdout may end before the exit status arrives: the socket waits for
+    // `exitError` before ending, so the caller sees this error, not a hang-up.
     let stderr = "";
     channel.stderr.on("data", (d: Buffer) => {
       if (stderr.length < 4096) stderr += d.toString();
     });
+    let settle: (err: Error | undefined) => void = () => undefined;
+    (channel as ExecChannel).exitError = new Promise((r) => (settle = r));
+    channel.once("close", () => settle(undefined));
     channel.once("exit", (code: number | null) => {
-      if (code && code !== 0) {
+      if (!code) settle(undefined);
+      else {
         const text = stderr.trim();
         const err =
           code === 127 || /not found/.test(text)
@@ -361,7 +383,7 @@ export class SshSession {
                     `${this.target}: nothing accepts connections on ${socketPath}: dockerd is not running (${text.split("\n")[0]}).`,
                   )
                 : new DockerUnavailableError(`${this.target}: docker system dial-stdio failed: ${text || `exit ${code}`}`);
-        channel.emit("error", err);
+        settle(err);
       }
     });
     return channel;

@@ -1,0 +1,129 @@
+import { createServer, type Server as NetServer } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConnectionError, DockyardError, MAX_CHANNELS, TimeoutError, Transport, type ConnectionSpec } from "../../provider";
+import { read, testHost, testhost, type TestHost } from "../support/testhost";
+
+let h: TestHost;
+
+beforeAll(() => {
+  h = testHost();
+});
+
+function spec(port: number, extra: Partial<ConnectionSpec> = {}): ConnectionSpec {
+  return {
+    host: h.host,
+    port,
+    user: "root",
+    privateKey: read(h.rootKey),
+    perDialTimeout: 5,
+    dialErrorLimit: 2,
+    dockerSocket: h.dockerSocket,
+    ...extra,
+  };
+}
+
+describe("one pooled SSH connection per server", () => {
+  const transport = new Transport();
+  afterAll(() => transport.closeAll());
+
+  it("carries 1,000 sequential and 200 concurrent Docker calls over exactly one handshake", async () => {
+    const docker = transport.docker(spec(h.port));
+    for (let i = 0; i < 1000; i++) {
+      const nets = await docker.listNetworks();
+      expect(nets.some((n) => n.Name === "bridge")).toBe(true);
+    }
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 ? docker.inspectNetwork("bridge") : docker.ping())));
+    expect(results).toHaveLength(200);
+    const m = transport.pool.metrics;
+    expect(m.handshakes).toBe(1);
+    expect(m.dialFailures).toBe(0);
+    // Channels are reused and capped, never one per request.
+    expect(m.channelsOpen).toBeLessThanOrEqual(MAX_CHANNELS);
+    expect(m.channelsOpened).toBeLessThanOrEqual(MAX_CHANNELS + 2);
+  });
+
+  it("shares the connection between resources that pin the host key and one that recorded it", async () => {
+    const before = transport.pool.metrics.handshakes;
+    await transport.docker(spec(h.port, { hostKey: h.hostPublicKey })).ping();
+    await transport.docker(spec(h.port, { hostKey: h.hostKeyFingerprint })).ping();
+    expect(transport.pool.metrics.handshakes).toBe(before);
+  });
+
+  it("closes every channel when the connection is closed", async () => {
+    const t2 = new Transport();
+    const docker = t2.docker(spec(h.port));
+    await Promise.all(Array.from({ length: 40 }, () => docker.ping()));
+    expect(t2.pool.metrics.channelsOpen).toBeGreaterThan(0);
+    t2.closeAll();
+    for (let i = 0; i < 50 && t2.pool.metrics.channelsOpen > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(t2.pool.metrics.channelsOpen).toBe(0);
+  });
+});
+
+describe("failures end in errors within their timeouts, never hangs", () => {
+  let silent: NetServer;
+  let silentPort = 0;
+
+  beforeAll(async () => {
+    // Accepts TCP connections and never says a word: a hung sshd.
+    silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    silentPort = (silent.address() as { port: number }).port;
+  });
+  afterAll(() => {
+    silent.close();
+    testhost("spare", "start");
+  });
+
+  it("gives up on a server that never completes the handshake after perDialTimeout × dialErrorLimit", async () => {
+    const t = new Transport();
+    const started = Date.now();
+    const err = await t.docker(spec(silentPort, { perDialTimeout: 1, dialErrorLimit: 2 })).ping().catch((e: unknown) => e);
+    const elapsed = Date.now() - started;
+    t.closeAll();
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect((err as Error).message).toMatch(/SSH handshake timed out after 1000 ms/);
+    expect(elapsed).toBeLessThan(1000 * 2 + 1500);
+  });
+
+  it("errors (does not hang) when sshd is killed mid-stream, and reconnects once it is back", async () => {
+    testhost("spare", "start");
+    const t = new Transport({ callTimeoutMs: 5000 });
+    const docker = t.docker(spec(h.sparePort));
+    await docker.ping();
+    let stop = false;
+    const outcomes: Array<{ ok: boolean; err?: unknown; ms: number }> = [];
+    const worker = async () => {
+      while (!stop) {
+        const s = Date.now();
+        try {
+          await docker.listNetworks();
+          outcomes.push({ ok: true, ms: Date.now() - s });
+        } catch (err) {
+          outcomes.push({ ok: false, err, ms: Date.now() - s });
+          return;
+        }
+      }
+    };
+    const workers = Array.from({ length: 8 }, worker);
+    await new Promise((r) => setTimeout(r, 300));
+    testhost("spare", "stop");
+    const deadline = Date.now() + 30_000;
+    await Promise.race([Promise.all(workers), new Promise((r) => setTimeout(r, 30_000))]);
+    stop = true;
+    expect(Date.now()).toBeLessThan(deadline);
+    const failures = outcomes.filter((o) => !o.ok);
+    expect(outcomes.filter((o) => o.ok).length).toBeGreaterThan(0);
+    expect(failures).toHaveLength(8);
+    for (const f of failures) {
+      expect(f.err).toBeInstanceOf(DockyardError);
+      expect(f.err).toBeInstanceOf(ConnectionError);
+      // Each failing call ends within its own timeout plus the bounded reconnect attempts.
+      expect(f.ms).toBeLessThan(5000 + 2 * 5000);
+    }
+    testhost("spare", "start");
+    await docker.ping();
+    expect(t.pool.metrics.handshakes).toBe(2);
+    t.closeAll();
+  });
+});
