@@ -8,5 +8,5 @@
  * const prod = new dockyard.Destination("prod", { server: web1, network: "prod" });
  * ```
  */
-export { Server, type ServerArgs, type ProxyArgs } from "./server";
+export { Server, type ServerArgs, type ProxyArgs, type SshArgs } from "./server";
 export { Destination, type DestinationArgs } from "./destination";

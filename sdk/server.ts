@@ -1,37 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { shim } from "./shim";
 
-/** A jump host (bastion) the server is reached through. Same fields as a server's SSH connection. */
-export interface ProxyArgs {
-  /** The jump host's address: a hostname, IPv4 or IPv6 address. */
-  host: pulumi.Input<string>;
-  /** SSH port of the jump host. Default `22`. */
-  port?: pulumi.Input<number>;
-  /** User to log in as on the jump host. Default `root`. */
-  user?: pulumi.Input<string>;
-  /** Private key (OpenSSH or PEM text) for the jump host. Stored as a secret. */
-  privateKey?: pulumi.Input<string>;
-  /** Passphrase of `privateKey`, if it is encrypted. Stored as a secret. */
-  privateKeyPassword?: pulumi.Input<string>;
-  /** Password for the jump host. Stored as a secret. */
-  password?: pulumi.Input<string>;
-  /** Path of an ssh-agent socket to authenticate with. Falls back to `SSH_AUTH_SOCK` when no other credential is set. */
-  agentSocketPath?: pulumi.Input<string>;
-  /** The jump host's public key (`ssh-ed25519 AAAA…`) or fingerprint (`SHA256:…`). Without it, the key seen first is recorded and enforced. */
-  hostKey?: pulumi.Input<string>;
-  /** Seconds one connection attempt may take. Default `15`. */
-  perDialTimeout?: pulumi.Input<number>;
-  /** Failed connection attempts in a row before giving up. Default `10`. */
-  dialErrorLimit?: pulumi.Input<number>;
-}
-
-/** Inputs of a {@link Server}. */
-export interface ServerArgs {
-  /** Address of the machine: a hostname, IPv4 or IPv6 address. Changing it replaces the Server. */
+/** How to log in over SSH: the fields a server shares with its jump host. */
+export interface SshArgs {
+  /** Address: a hostname, IPv4 or IPv6 address. On a Server, changing it replaces the Server. */
   host: pulumi.Input<string>;
   /** SSH port. Default `22`. Changes in place. */
   port?: pulumi.Input<number>;
-  /** User to log in as. Default `root`. A non-root user must be in the `docker` group. Changes in place. */
+  /** User to log in as. Default `root`. On a Server, a non-root user must be in the `docker` group. Changes in place. */
   user?: pulumi.Input<string>;
   /** Private key (OpenSSH or PEM text). Stored as a secret; never shown in plaintext. */
   privateKey?: pulumi.Input<string>;
@@ -42,16 +18,23 @@ export interface ServerArgs {
   /** Path of an ssh-agent socket to authenticate with. Falls back to `SSH_AUTH_SOCK` when no other credential is set. */
   agentSocketPath?: pulumi.Input<string>;
   /**
-   * The server's public host key (`ssh-ed25519 AAAA…`) or its fingerprint (`SHA256:…`), enforced on every
-   * connection. Without it, the key seen when the Server is created is recorded and enforced from then on.
+   * The host's public key (`ssh-ed25519 AAAA…`) or its fingerprint (`SHA256:…`), enforced on every connection.
+   * Without it, the key seen when the Server is created is recorded and enforced from then on.
    */
   hostKey?: pulumi.Input<string>;
-  /** A jump host to reach the server through. */
-  proxy?: pulumi.Input<ProxyArgs>;
   /** Seconds one connection attempt may take. Default `15`. */
   perDialTimeout?: pulumi.Input<number>;
   /** Failed connection attempts in a row before giving up. Default `10`. */
   dialErrorLimit?: pulumi.Input<number>;
+}
+
+/** A jump host (bastion) the server is reached through. */
+export type ProxyArgs = SshArgs;
+
+/** Inputs of a {@link Server}. */
+export interface ServerArgs extends SshArgs {
+  /** A jump host to reach the server through. Stored as a secret (it may hold credentials). */
+  proxy?: pulumi.Input<ProxyArgs>;
   /** Path of the Docker daemon's socket on the server. Default `/var/run/docker.sock`. Changing it replaces the Server. */
   dockerSocket?: pulumi.Input<string>;
   /** Display name. Default: `host`. */

@@ -3,7 +3,7 @@ import { isUnknown, type CheckResult } from "../resource";
 import type { ConnectionSpec } from "../transport/types";
 import { Checker } from "../validate";
 import { cidrContains, cidrWithin, parseAddress, parseCidr, type Cidr } from "./cidr";
-import type { DestinationInputs, DestinationType } from "./types";
+import { DESTINATION_INPUT_KEYS, type DestinationInputs, type DestinationType } from "./types";
 
 export const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const BUILTIN_NETWORKS = new Set(["bridge", "host", "none", "ingress", "docker_gwbridge"]);
@@ -11,30 +11,8 @@ const CONTAINER_NAME = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const LABEL_KEY = /^[A-Za-z0-9]([A-Za-z0-9._\/-]*[A-Za-z0-9])?$/;
 const MAX_LABELS = 100;
 
-const FIELDS = [
-  "connection",
-  "serverName",
-  "serverSwarmRole",
-  "owner",
-  "name",
-  "network",
-  "type",
-  "attachable",
-  "internal",
-  "ipv6",
-  "subnet",
-  "gateway",
-  "ipRange",
-  "ipv6Subnet",
-  "ipv6Gateway",
-  "ipv6IpRange",
-  "mtu",
-  "driverOptions",
-  "labels",
-  "connect",
-  "adopt",
-  "force",
-] as const;
+/** Every input: the server's (set by the SDK from the Server) and the user's. */
+const FIELDS = ["connection", "serverName", "serverSwarmRole", "owner", ...DESTINATION_INPUT_KEYS] as const;
 
 /** A Docker network name derived from the resource name, with a random suffix. */
 export function generateNetworkName(owner: string): string {

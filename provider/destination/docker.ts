@@ -2,6 +2,7 @@ import { ConflictError, DockerApiError, DockyardError } from "../errors";
 import type { DockerClient, NetworkCreateBody, NetworkInspect } from "../transport/docker";
 import { cidrsOverlap, parseCidr, type Cidr } from "./cidr";
 import {
+  IPAM_KEYS,
   LABEL_DESTINATION,
   LABEL_MANAGED,
   LABEL_OWNER,
@@ -128,14 +129,7 @@ export interface Observed {
   internal: boolean;
   ipv6: boolean;
   subnets: string[];
-  ipam: {
-    subnet?: string;
-    gateway?: string;
-    ipRange?: string;
-    ipv6Subnet?: string;
-    ipv6Gateway?: string;
-    ipv6IpRange?: string;
-  };
+  ipam: Partial<Pick<DestinationInputs, (typeof IPAM_KEYS)[number]>>;
   options: Record<string, string>;
   /** Labels without Dockyard's own. */
   labels: Record<string, string>;
@@ -192,7 +186,7 @@ export function mismatches(o: Observed, inputs: DestinationInputs): string[] {
   if (o.internal !== inputs.internal) out.push(`internal: network has ${o.internal}`);
   if (o.ipv6 !== inputs.ipv6) out.push(`ipv6: network has ${o.ipv6}`);
   if (inputs.type === "swarm" && o.attachable !== inputs.attachable) out.push(`attachable: network has ${o.attachable}`);
-  for (const k of ["subnet", "gateway", "ipRange", "ipv6Subnet", "ipv6Gateway", "ipv6IpRange"] as const) {
+  for (const k of IPAM_KEYS) {
     if (inputs[k] !== undefined && o.ipam[k] !== inputs[k]) out.push(`${k}: network has ${o.ipam[k] ?? "none"}`);
   }
   if (inputs.mtu !== undefined && o.options[MTU_OPTION] !== String(inputs.mtu)) out.push(`mtu: network has ${o.options[MTU_OPTION] ?? "default"}`);

@@ -58,33 +58,10 @@ export const MTU_OPTION = "com.docker.network.driver.mtu";
 export const IPAM_KEYS = ["subnet", "gateway", "ipRange", "ipv6Subnet", "ipv6Gateway", "ipv6IpRange"] as const;
 
 /** Inputs that replace the network when they change (Docker cannot edit a network). */
-export const DESTINATION_REPLACE_KEYS: ReadonlySet<string> = new Set([
-  "network",
-  "type",
-  "attachable",
-  "internal",
-  "ipv6",
-  ...IPAM_KEYS,
-  "mtu",
-  "driverOptions",
-  "labels",
-]);
+const REPLACING = ["network", "type", "attachable", "internal", "ipv6", ...IPAM_KEYS, "mtu", "driverOptions", "labels"] as const;
+export const DESTINATION_REPLACE_KEYS: ReadonlySet<string> = new Set(REPLACING);
 
 /** Inputs compared by diff. `connection` is compared separately. */
-export const DESTINATION_INPUT_KEYS = [
-  "name",
-  "network",
-  "type",
-  "attachable",
-  "internal",
-  "ipv6",
-  ...IPAM_KEYS,
-  "mtu",
-  "driverOptions",
-  "labels",
-  "connect",
-  "adopt",
-  "force",
-] as const;
+export const DESTINATION_INPUT_KEYS = ["name", ...REPLACING, "connect", "adopt", "force"] as const;
 
 export const DESTINATION_SECRET_KEYS = ["connection"] as const;

@@ -3,21 +3,7 @@ import { hostKeyFingerprint } from "../transport/hostkey";
 import { DEFAULTS } from "../transport/types";
 import { isUnknown, type CheckResult } from "../resource";
 import { Checker, SAFE_ABSOLUTE_PATH, USER_PATTERN, isHost } from "../validate";
-import type { ProxyInputs, ServerInputs } from "./types";
-
-const ENDPOINT_FIELDS = [
-  "host",
-  "port",
-  "user",
-  "privateKey",
-  "privateKeyPassword",
-  "password",
-  "agentSocketPath",
-  "hostKey",
-  "perDialTimeout",
-  "dialErrorLimit",
-] as const;
-const SERVER_FIELDS = [...ENDPOINT_FIELDS, "proxy", "dockerSocket", "name", "description"] as const;
+import { ENDPOINT_KEYS, SERVER_INPUT_KEYS, type ProxyInputs, type ServerInputs } from "./types";
 
 /** Validate the SSH fields shared by a server and its jump host. */
 function checkEndpoint(c: Checker, raw: Record<string, unknown>, prefix: string, env: NodeJS.ProcessEnv): ProxyInputs {
@@ -86,7 +72,7 @@ function checkEndpoint(c: Checker, raw: Record<string, unknown>, prefix: string,
 /** `check` for Server: validates every field and applies defaults. Never connects. */
 export function checkServer(news: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): CheckResult<ServerInputs> {
   const c = new Checker();
-  c.onlyKnown(news, SERVER_FIELDS);
+  c.onlyKnown(news, SERVER_INPUT_KEYS);
   const endpoint = checkEndpoint(c, news, "", env);
   const inputs: ServerInputs = {
     ...endpoint,
@@ -100,7 +86,7 @@ export function checkServer(news: Record<string, unknown>, env: NodeJS.ProcessEn
       c.fail("proxy", "must be an object with the jump host's connection fields");
     } else {
       const raw = news.proxy as Record<string, unknown>;
-      c.onlyKnown(raw, ENDPOINT_FIELDS, "proxy.");
+      c.onlyKnown(raw, ENDPOINT_KEYS, "proxy.");
       inputs.proxy = checkEndpoint(c, raw, "proxy.", env);
     }
   }

@@ -5,6 +5,7 @@ import type { ConnectionSpec, SshEndpoint } from "../transport/types";
 import { checkServer } from "./check";
 import { inspectDaemon } from "./docker";
 import {
+  ENDPOINT_KEYS,
   SERVER_INPUT_KEYS,
   SERVER_REPLACE_KEYS,
   type ProxyInputs,
@@ -12,20 +13,9 @@ import {
   type ServerState,
 } from "./types";
 
+/** The SSH fields of a server or jump host, without absent ones. */
 function endpointOf(e: ProxyInputs): SshEndpoint {
-  const out: SshEndpoint = {
-    host: e.host,
-    port: e.port,
-    user: e.user,
-    perDialTimeout: e.perDialTimeout,
-    dialErrorLimit: e.dialErrorLimit,
-  };
-  if (e.privateKey !== undefined) out.privateKey = e.privateKey;
-  if (e.privateKeyPassword !== undefined) out.privateKeyPassword = e.privateKeyPassword;
-  if (e.password !== undefined) out.password = e.password;
-  if (e.agentSocketPath !== undefined) out.agentSocketPath = e.agentSocketPath;
-  if (e.hostKey !== undefined) out.hostKey = e.hostKey;
-  return out;
+  return Object.fromEntries(ENDPOINT_KEYS.filter((k) => e[k] !== undefined).map((k) => [k, e[k]])) as unknown as SshEndpoint;
 }
 
 /**

@@ -1,32 +1,11 @@
-import type { ConnectionSpec } from "../transport/types";
+import type { ConnectionSpec, SshEndpoint } from "../transport/types";
 
-/** A jump host: the same connection fields as a server, without Docker. */
-export interface ProxyInputs {
-  host: string;
-  port: number;
-  user: string;
-  privateKey?: string;
-  privateKeyPassword?: string;
-  password?: string;
-  agentSocketPath?: string;
-  hostKey?: string;
-  perDialTimeout: number;
-  dialErrorLimit: number;
-}
+/** A jump host: the same SSH fields as a server, without Docker. */
+export type ProxyInputs = Omit<SshEndpoint, "proxy">;
 
 /** Checked Server inputs, defaults applied. */
-export interface ServerInputs {
-  host: string;
-  port: number;
-  user: string;
-  privateKey?: string;
-  privateKeyPassword?: string;
-  password?: string;
-  agentSocketPath?: string;
-  hostKey?: string;
+export interface ServerInputs extends ProxyInputs {
   proxy?: ProxyInputs;
-  perDialTimeout: number;
-  dialErrorLimit: number;
   dockerSocket: string;
   name: string;
   description?: string;
@@ -64,8 +43,8 @@ export interface ServerState extends ServerInputs, ServerFacts {
 /** Inputs whose change replaces the Server (it is then another machine or daemon). */
 export const SERVER_REPLACE_KEYS: ReadonlySet<string> = new Set(["host", "dockerSocket"]);
 
-/** Inputs compared by diff, in display order. */
-export const SERVER_INPUT_KEYS = [
+/** The SSH fields a server shares with its jump host. */
+export const ENDPOINT_KEYS = [
   "host",
   "port",
   "user",
@@ -74,13 +53,12 @@ export const SERVER_INPUT_KEYS = [
   "password",
   "agentSocketPath",
   "hostKey",
-  "proxy",
   "perDialTimeout",
   "dialErrorLimit",
-  "dockerSocket",
-  "name",
-  "description",
 ] as const;
+
+/** Inputs compared by diff, in display order. */
+export const SERVER_INPUT_KEYS = [...ENDPOINT_KEYS, "proxy", "dockerSocket", "name", "description"] as const;
 
 /** Inputs (and outputs) that hold secrets. */
 export const SERVER_SECRET_KEYS = ["privateKey", "privateKeyPassword", "password", "proxy", "connection"] as const;
