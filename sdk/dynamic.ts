@@ -19,6 +19,23 @@ function withoutProviderKey(props: Props | undefined): Props | undefined {
   return rest;
 }
 
+/**
+ * Pulumi's dynamic-provider host turns results into protobuf Structs, which
+ * reject `undefined` anywhere ("Unexpected struct type"). Drop such members
+ * (an absent optional field) before handing state back.
+ */
+function wire<T>(v: T): T {
+  if (Array.isArray(v)) return v.map((x) => (x === undefined ? null : wire(x))) as T;
+  if (v && typeof v === "object") {
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>)
+        .filter(([, x]) => x !== undefined)
+        .map(([k, x]) => [k, wire(x)]),
+    ) as T;
+  }
+  return v;
+}
+
 /** Turn any error into one whose message says what failed, without a stack of internals. */
 function surface(err: unknown): Error {
   if (err instanceof Error) {
@@ -33,7 +50,7 @@ export function adapt<I extends object, S extends object>(ctl: ResourceControlle
   return {
     async check(olds: Props, news: Props) {
       const r = ctl.check(withoutProviderKey(olds), withoutProviderKey(news) ?? {});
-      return { inputs: r.inputs, failures: r.failures };
+      return { inputs: wire(r.inputs), failures: r.failures };
     },
     async diff(id: string, olds: Props, news: Props) {
       const r = ctl.diff(id, withoutProviderKey(olds) as S, withoutProviderKey(news) as I);
@@ -47,7 +64,7 @@ export function adapt<I extends object, S extends object>(ctl: ResourceControlle
     async create(inputs: Props) {
       try {
         const r = await ctl.create(withoutProviderKey(inputs) as I);
-        return { id: r.id, outs: r.state };
+        return { id: r.id, outs: wire(r.state) };
       } catch (err) {
         throw surface(err);
       }
@@ -56,14 +73,14 @@ export function adapt<I extends object, S extends object>(ctl: ResourceControlle
       try {
         const r = await ctl.read(id, withoutProviderKey(props) as S);
         // No id: the object is gone, and the engine drops it from state.
-        return r ? { id: r.id, props: r.state } : { id: undefined as unknown as string, props: {} };
+        return r ? { id: r.id, props: wire(r.state) } : { id: undefined as unknown as string, props: {} };
       } catch (err) {
         throw surface(err);
       }
     },
     async update(id: string, olds: Props, news: Props) {
       try {
-        return { outs: await ctl.update(id, withoutProviderKey(olds) as S, withoutProviderKey(news) as I) };
+        return { outs: wire(await ctl.update(id, withoutProviderKey(olds) as S, withoutProviderKey(news) as I)) };
       } catch (err) {
         throw surface(err);
       }
