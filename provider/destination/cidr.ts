@@ -9,6 +9,8 @@ export interface Cidr {
 }
 
 export function parseAddress(text: string): { family: 4 | 6; value: bigint } | undefined {
+  // A zone id (fe80::1%eth0) names an interface of this machine, not a network address.
+  if (text.includes("%")) return undefined;
   const family = isIP(text);
   if (family === 4) {
     const parts = text.split(".").map(Number);
