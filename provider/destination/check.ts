@@ -28,23 +28,35 @@ function checkCidr(c: Checker, property: string, v: string | undefined, family: 
   return parsed;
 }
 
-function checkGateway(c: Checker, property: string, v: string | undefined, subnet: Cidr | undefined, subnetField: string, family: 4 | 6): void {
+/**
+ * The subnet a gateway or range must lie in: parsed, absent, or not judgeable
+ * (not known yet during preview, or itself malformed and reported already).
+ */
+type Within = Cidr | "absent" | "unjudged";
+
+function within(text: string | undefined, parsed: Cidr | undefined): Within {
+  if (text === undefined) return "absent";
+  return parsed ?? "unjudged";
+}
+
+function checkGateway(c: Checker, property: string, v: string | undefined, subnet: Within, subnetField: string, family: 4 | 6): void {
   if (v === undefined || isUnknown(v)) return;
   const addr = parseAddress(v);
   if (!addr || addr.family !== family) {
     c.fail(property, `'${v}' is not an IPv${family} address`);
     return;
   }
-  if (!subnet) {
+  if (subnet === "unjudged") return;
+  if (subnet === "absent") {
     c.fail(property, `needs ${subnetField}: a gateway is only meaningful inside a subnet you choose`);
     return;
   }
   if (!cidrContains(subnet, addr)) c.fail(property, `${v} is outside ${subnetField} ${subnet.text}`);
 }
 
-function checkRange(c: Checker, property: string, range: Cidr | undefined, subnet: Cidr | undefined, subnetField: string): void {
-  if (!range) return;
-  if (!subnet) {
+function checkRange(c: Checker, property: string, range: Cidr | undefined, subnet: Within, subnetField: string): void {
+  if (!range || subnet === "unjudged") return;
+  if (subnet === "absent") {
     c.fail(property, `needs ${subnetField}`);
     return;
   }
@@ -118,10 +130,10 @@ export function checkDestination(
   const ipv6Subnet = str("ipv6Subnet");
   const ipv6Gateway = str("ipv6Gateway");
   const ipv6IpRange = str("ipv6IpRange");
-  const s4 = checkCidr(c, "subnet", subnet, 4);
+  const s4 = within(subnet, checkCidr(c, "subnet", subnet, 4));
   checkGateway(c, "gateway", gateway, s4, "subnet", 4);
   checkRange(c, "ipRange", checkCidr(c, "ipRange", ipRange, 4), s4, "subnet");
-  const s6 = checkCidr(c, "ipv6Subnet", ipv6Subnet, 6);
+  const s6 = within(ipv6Subnet, checkCidr(c, "ipv6Subnet", ipv6Subnet, 6));
   checkGateway(c, "ipv6Gateway", ipv6Gateway, s6, "ipv6Subnet", 6);
   checkRange(c, "ipv6IpRange", checkCidr(c, "ipv6IpRange", ipv6IpRange, 6), s6, "ipv6Subnet");
   if (ipv6Subnet !== undefined && ipv6 === false) c.fail("ipv6Subnet", "is set but ipv6 is false: set ipv6: true");
