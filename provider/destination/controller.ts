@@ -3,6 +3,7 @@ import {
   ConnectionError,
   DockyardError,
   NotFoundError,
+  TimeoutError,
   UnsupportedError,
 } from "../errors";
 import { containsUnknown, diffKeys, jsonEqual, type CheckResult, type DiffResult, type ReadResult, type ResourceController } from "../resource";
@@ -24,6 +25,9 @@ import {
 } from "./types";
 
 export type Logger = (message: string) => void;
+
+/** How long a new swarm network may take to be allocated. */
+const ALLOCATION_TIMEOUT_MS = 15_000;
 
 /** Whether a container reference (name or id prefix) is among the attached ones. */
 function attached(o: Observed, ref: string): boolean {
@@ -174,6 +178,7 @@ export class DestinationController implements ResourceController<DestinationInpu
     }
 
     try {
+      await this.allocated(docker, id);
       await this.attachAll(docker, id, inputs.connect);
       const net = await docker.inspectNetwork(id);
       return { id, state: stateFrom(inputs, observe(net), false) };
@@ -181,6 +186,23 @@ export class DestinationController implements ResourceController<DestinationInpu
       // Leave nothing half-done: the network is not in state yet, so remove it.
       await docker.removeNetwork(id).catch(() => undefined);
       throw err;
+    }
+  }
+
+  /**
+   * The network once Docker has allocated it. A swarm manager allocates a new
+   * overlay network (driver, subnets) just after create returns; until then
+   * inspect shows an empty driver and no subnets, which must not be recorded.
+   */
+  private async allocated(docker: DockerClient, id: string): Promise<NetworkInspect> {
+    const deadline = Date.now() + ALLOCATION_TIMEOUT_MS;
+    for (;;) {
+      const net = await docker.inspectNetwork(id);
+      if (net.Driver) return net;
+      if (Date.now() >= deadline) {
+        throw new TimeoutError(docker.target, `allocation of network '${net.Name}' by the swarm`, ALLOCATION_TIMEOUT_MS);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
 
@@ -217,6 +239,7 @@ export class DestinationController implements ResourceController<DestinationInpu
       net = await findByName(docker, state.network);
       if (!net) return undefined;
     }
+    if (!net.Driver) net = await this.allocated(docker, net.Id);
     const o = observe(net);
     const adopted = state.adopted && net.Id === id;
     return { id: net.Id, state: stateFrom(state, o, adopted) };
