@@ -40,6 +40,9 @@ function checkEndpoint(c: Checker, raw: Record<string, unknown>, prefix: string,
       } else {
         c.fail(p("privateKey"), `does not parse as an SSH private key (${parsed.message.replace(/^Cannot parse privateKey: /, "")})`);
       }
+    } else if (!parsed.isPrivateKey()) {
+      // parseKey reads public keys too; with one, every login would fail later.
+      c.fail(p("privateKey"), "is a public key: give the private key (the key file without .pub)");
     }
   }
   if (privateKeyPassword !== undefined && privateKey === undefined) {
