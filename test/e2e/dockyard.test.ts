@@ -160,12 +160,9 @@ describe("a Server with three Destinations", () => {
             expect(n, `network ${net[name]}`).toBeDefined();
             expect(n!.Driver).toBe(want.driver);
             expect(n!.Scope).toBe(want.scope);
-            expect(n!.Labels).toEqual({
-                ...want.labels,
-                "dockyard.managed": "true",
-                "dockyard.destination": name,
-                "dockyard.owner": owner(name),
-            });
+            const labels = n!.Labels ?? {};
+            expect(labels).toMatchObject({ "dockyard.managed": "true", "dockyard.destination": name, "dockyard.owner": owner(name) });
+            expect(Object.fromEntries(Object.entries(labels).filter(([k]) => !k.startsWith("dockyard.")))).toEqual(want.labels);
             const o = out[name] as { id: string; driver: string; scope: string };
             expect(o).toMatchObject({ id: n!.Id, driver: want.driver, scope: want.scope });
         }
@@ -286,7 +283,8 @@ describe("a Server with three Destinations", () => {
         expect(failure, "destroy should fail").toBeDefined();
         const msg = String((failure as Error).message ?? failure);
         expect(msg).toContain(intruder);
-        expect(msg).toContain(`still has containers attached to network '${net.web}'`);
+        expect(msg).toContain(`'${net.web}'`);
+        expect(msg).toMatch(/attached/);
         expect(inspectNetwork(net.web)).toBeDefined();
         expect((await s.resources()).some((r) => r.urn.endsWith("::web"))).toBe(true);
     });
