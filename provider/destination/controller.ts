@@ -137,7 +137,9 @@ export class DestinationController implements ResourceController<DestinationInpu
       }
     }
 
-    const existing = await findByName(docker, inputs.network);
+    let existing = await findByName(docker, inputs.network);
+    // A swarm network created a moment ago may not be allocated yet (empty driver).
+    if (existing && !existing.Driver) existing = await this.allocated(docker, existing.Id);
     if (existing) {
       const o = observe(existing);
       const ours = o.rawLabels[LABEL_OWNER] === inputs.owner && o.rawLabels[LABEL_MANAGED] === "true";
