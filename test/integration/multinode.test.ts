@@ -217,6 +217,29 @@ describe("multi-node swarm", () => {
     expectNowhere(network);
   });
 
+  it("says what to do when the server's address pool is exhausted, and creates nothing", async () => {
+    // Each node's local pool is a /20 handing out /24s: fill what is left of it.
+    const filler: string[] = [];
+    try {
+      for (let i = 0; i < 32; i++) {
+        const name = `${P}-fill-${i}`;
+        if (!nodeDockerOk(workerB, "network", "create", name)) break;
+        filler.push(name);
+      }
+      expect(filler.length).toBeGreaterThan(0);
+      expect(filler.length).toBeLessThan(32);
+      const network = `${P}-nopool`;
+      const err = await t.createDestination(servers[2]!, { network, type: "standalone" }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DockyardError);
+      expect((err as DockyardError).code).toBe("CONFLICT");
+      expect((err as Error).message).toContain(`no free subnet left for '${network}'`);
+      expect((err as Error).message).toContain("Set subnet explicitly");
+      expect(networksNamed(workerB, network)).toEqual([]);
+    } finally {
+      for (const name of filler) nodeDockerOk(workerB, "network", "rm", name);
+    }
+  });
+
   describe("the manager goes away during a deploy", () => {
     /** After a failure: the manager is back, nothing is left, and the same create converges. */
     async function convergesAfterwards(network: string, server: ServerState): Promise<void> {
