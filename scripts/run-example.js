@@ -115,6 +115,38 @@ function testHostConfig(name, h, stackName) {
     }
 }
 
+/**
+ * The example's config for hosts started by `scripts/testhost-nodes up`
+ * (`nodes` is its nodes.json): root on each node, over the node's own sshd,
+ * host key pinned. `picked` are the nodes to use, as nodes.json lists them:
+ * one for swarm (a manager; a worker to see the refusal), two for
+ * multi-server (two machines with two daemons, so both destinations get the
+ * same network name, the program's default `<stack>-apps`).
+ *
+ * Each node's dockerd listens on a socket of its own (`node.dockerSocket`),
+ * not at the default /var/run/docker.sock, which on these nodes is the test
+ * host's daemon (they share this machine's filesystem). The examples take no
+ * socket path from config: whoever runs them against the nodes sets each
+ * Server's `dockerSocket` (see test/e2e/examples-nodes.test.ts).
+ */
+function nodesConfig(name, nodes, stackName, picked) {
+    const want = { swarm: 1, "multi-server": 2 }[name];
+    if (!want) throw new Error(`no nodes config for example '${name}'`);
+    if (!Array.isArray(picked) || picked.length !== want) {
+        throw new Error(`example '${name}' runs on ${want} node(s), got ${Array.isArray(picked) ? picked.length : "none"}`);
+    }
+    const key = { value: fs.readFileSync(nodes.rootKey, "utf8"), secret: true };
+    const server = (ns, node) => ({
+        [`${ns}host`]: { value: String(node.address) },
+        [`${ns}port`]: { value: String(node.sshPort) },
+        [`${ns}user`]: { value: "root" },
+        [`${ns}sshKey`]: key,
+        [`${ns}hostKey`]: { value: node.hostPublicKey },
+    });
+    if (name === "swarm") return server("", picked[0]);
+    return { ...server("server1:", picked[0]), ...server("server2:", picked[1]) };
+}
+
 /** Stack outputs as JSON text, secrets masked. */
 function formatOutputs(outputs) {
     const plain = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
@@ -256,6 +288,7 @@ module.exports = {
     loadProgram,
     readTestHost,
     testHostConfig,
+    nodesConfig,
     formatOutputs,
 };
 

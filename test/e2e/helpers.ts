@@ -34,6 +34,8 @@ export interface ExampleRunner {
     compiledProgramPath(name: string): string;
     loadProgram(name: string): () => Promise<Record<string, unknown> | void>;
     testHostConfig(name: string, host: unknown, stackName: string): Record<string, { value: string; secret?: boolean }>;
+    /** Config for hosts of scripts/testhost-nodes (`nodes`: nodes.json; `picked`: the nodes to use, in order). */
+    nodesConfig(name: string, nodes: unknown, stackName: string, picked: unknown[]): Record<string, { value: string; secret?: boolean }>;
 }
 
 export function loadExampleRunner(): ExampleRunner {

@@ -1,0 +1,333 @@
+// The swarm and multi-server examples through the real Pulumi engine, against
+// the hosts of scripts/testhost-nodes: three Docker hosts, each in its own
+// network namespace with its own dockerd and sshd (172.16.213.1x:22), joined
+// in one swarm (dy-node1 manager, dy-node2 and dy-node3 workers). Results are
+// checked independently with the docker CLI on each node's own socket.
+//
+// The examples run as inline programs with the config scripts/run-example.js
+// gives them (nodesConfig). One thing no example takes from config is the
+// Docker socket: on these nodes each dockerd listens on a socket of its own,
+// and /var/run/docker.sock (the default) is the test host's daemon, since the
+// nodes share this machine's filesystem. A stack transformation sets each
+// Server's `dockerSocket`, and nothing else, before the program runs.
+//
+// beforeAll reuses nodes that are already up (scripts/testhost-nodes status),
+// otherwise starts three and removes them again in afterAll.
+
+import { randomBytes } from "node:crypto";
+import { createRequire } from "node:module";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+import type { PulumiFn } from "@pulumi/pulumi/automation";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { changesOf, cleanupAllTestStacks, createTestStack, ensurePulumiCli, type TestStack } from "../support/pulumi";
+import { networksNamed, nodeDocker, nodeDockerOk, readNodes, testhostNodes, type Node, type Nodes } from "../support/nodes";
+import { testHost } from "../support/testhost";
+import { inspectNetwork, loadDockyard, loadExampleRunner, type NetworkInfo } from "./helpers";
+
+const SERVER_TYPE = "pulumi-nodejs:dynamic/dockyard:Server";
+const DESTINATION_TYPE = "pulumi-nodejs:dynamic/dockyard:Destination";
+
+/** The @pulumi/pulumi the compiled examples load (Node's own require, not vitest's). */
+const pulumiNative = createRequire(__filename)("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+
+const hex = () => randomBytes(4).toString("hex");
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const runner = loadExampleRunner();
+let nodes: Nodes;
+let manager: Node;
+let workerA: Node;
+let workerB: Node;
+/** Whether this file started the nodes (and so removes them afterwards). */
+let startedNodes = false;
+/** Containers this file started, per node, removed in afterAll if a test left them. */
+const containers: Array<[Node, string]> = [];
+
+function nodesStatusOk(): boolean {
+    try {
+        testhostNodes("status");
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+function nodesJsonExists(): boolean {
+    const dir = process.env.DOCKYARD_TESTHOST_DIR ?? "/var/lib/dockyard-testhost";
+    return fs.existsSync(path.join(dir, "nodes.json"));
+}
+
+beforeAll(async () => {
+    await ensurePulumiCli(); // a cold build takes far longer than hookTimeout
+    testHost(); // the nodes need the test host's keys and image: fails clearly when it is not up
+    loadDockyard(); // fails when dist/ is missing, warns when it is stale
+
+    // Nodes someone else started may be in the middle of a fault test (one
+    // dockerd stopped and about to start again): give them a moment.
+    let reuse = nodesStatusOk();
+    for (let i = 0; !reuse && nodesJsonExists() && i < 30; i++) {
+        await sleep(1000);
+        reuse = nodesStatusOk();
+    }
+    if (reuse && readNodes().count >= 3) {
+        nodes = readNodes();
+    } else {
+        startedNodes = !reuse;
+        testhostNodes("up", "3");
+        nodes = readNodes();
+    }
+    [manager, workerA, workerB] = nodes.nodes as [Node, Node, Node];
+    expect([manager, workerA, workerB].map((n) => n.swarmRole)).toEqual(["manager", "worker", "worker"]);
+}, 10 * 60_000);
+
+afterAll(async () => {
+    try {
+        for (const [node, name] of containers) nodeDockerOk(node, "rm", "-f", name);
+        await cleanupAllTestStacks();
+    } finally {
+        if (startedNodes) testhostNodes("down");
+    }
+}, 5 * 60_000);
+
+/**
+ * The example's program, with `dockerSocket` set on each Server from
+ * `sockets` (by resource name) unless the program set one itself.
+ */
+function withDockerSockets(program: PulumiFn, sockets: Record<string, string>): PulumiFn {
+    return async () => {
+        pulumiNative.runtime.registerStackTransformation((a) => {
+            if (a.type !== SERVER_TYPE) return undefined;
+            const socket = sockets[a.name];
+            if (!socket) throw new Error(`no Docker socket given for Server '${a.name}'`);
+            if (a.props.dockerSocket !== undefined) return undefined;
+            return { props: { ...a.props, dockerSocket: socket }, opts: a.opts };
+        });
+        return program();
+    };
+}
+
+/** A stack of one example against some of the nodes. */
+async function exampleStack(
+    name: "swarm" | "multi-server",
+    servers: Record<string, Node>,
+): Promise<{ s: TestStack; project: string; stackName: string }> {
+    const stackName = `t${hex()}`;
+    const project = runner.projectOf(name).name;
+    const sockets = Object.fromEntries(Object.entries(servers).map(([res, n]) => [res, n.dockerSocket]));
+    const s = await createTestStack({
+        projectName: project,
+        stackName,
+        program: withDockerSockets(runner.loadProgram(name), sockets),
+        config: runner.nodesConfig(name, nodes, stackName, Object.values(servers)),
+    });
+    return { s, project, stackName };
+}
+
+/** `docker network inspect` on one node, or undefined when it has no network of that name. */
+function inspectOn(node: Node, network: string): NetworkInfo | undefined {
+    if (!nodeDockerOk(node, "network", "inspect", network)) return undefined;
+    const [n] = JSON.parse(nodeDocker(node, "network", "inspect", network)) as NetworkInfo[];
+    return n && n.Name === network ? n : undefined;
+}
+
+/** Where a network of this name exists: node names, plus "test host" for the test host's own daemon. */
+function whereIs(network: string): string[] {
+    const found = nodes.nodes.filter((n) => networksNamed(n, network).length > 0).map((n) => n.name);
+    if (inspectNetwork(network)) found.push("test host");
+    return found;
+}
+
+/** Network events for `name` on any node since `since` (unix seconds). */
+function networkEvents(name: string, since: number): string[] {
+    const until = String(Math.ceil(Date.now() / 1000) + 1);
+    return nodes.nodes.flatMap((n) =>
+        nodeDocker(n, "events", "--since", String(since), "--until", until, "--filter", "type=network", "--format", "{{.Action}} {{.Actor.Attributes.name}}")
+            .split("\n")
+            .filter((l) => l.endsWith(` ${name}`))
+            .map((l) => `${n.name}: ${l}`),
+    );
+}
+
+/** Dockyard's own labels (without pinning the whole set) and exactly the example's labels besides. */
+function expectLabels(n: NetworkInfo, dockyard: { destination: string; owner: string }, own: Record<string, string>): void {
+    const labels = n.Labels ?? {};
+    expect(labels).toMatchObject({ "dockyard.managed": "true", "dockyard.destination": dockyard.destination, "dockyard.owner": dockyard.owner });
+    expect(Object.fromEntries(Object.entries(labels).filter(([k]) => !k.startsWith("dockyard.")))).toEqual(own);
+}
+
+/** Whether the network `inner` (a.b.c.d/n) lies inside `outer`. */
+function inCidr(inner: string, outer: string): boolean {
+    const parse = (cidr: string): [number, number] => {
+        const [ip, bits] = cidr.split("/");
+        return [ip!.split(".").reduce((acc, o) => acc * 256 + Number(o), 0), Number(bits ?? 32)];
+    };
+    const [a, an] = parse(inner);
+    const [b, bn] = parse(outer);
+    const block = 2 ** (32 - bn);
+    return an >= bn && Math.floor(a / block) === Math.floor(b / block);
+}
+
+function run(node: Node, name: string, network: string): void {
+    containers.push([node, name]);
+    nodeDocker(node, "run", "-d", "--name", name, "--network", network, nodes.image, "sleep", "600");
+}
+
+function ipOf(node: Node, container: string, network: string): string {
+    return nodeDocker(node, "inspect", "-f", `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, container);
+}
+
+/** Ping from a container; overlay peers may need a moment until gossip has spread, so retry. */
+async function canPing(node: Node, from: string, target: string, tries = 40): Promise<boolean> {
+    for (let i = 0; i < tries; i++) {
+        if (nodeDockerOk(node, "exec", from, "ping", "-c", "1", "-W", "1", target)) return true;
+        await sleep(250);
+    }
+    return false;
+}
+
+async function waitFor(what: string, ok: () => boolean, ms = 30_000): Promise<void> {
+    const until = Date.now() + ms;
+    while (!ok()) {
+        if (Date.now() > until) throw new Error(`timed out after ${ms / 1000}s waiting for ${what}`);
+        await sleep(250);
+    }
+}
+
+describe("examples on several nodes", () => {
+    it("swarm on the manager: an attachable overlay that containers on two workers share", async () => {
+        const { s, project, stackName } = await exampleStack("swarm", { manager });
+        const network = `${stackName}-services`;
+        const [a, b] = [`${stackName}-a`, `${stackName}-b`];
+        try {
+            const up = await s.up();
+            expect(changesOf(up.summary.resourceChanges)).toEqual({ create: 3 }); // stack, server, destination
+
+            const out = (await s.outputValues()) as Record<string, any>;
+            // The manager's own daemon, identified by its swarm node id.
+            expect(out.manager).toMatchObject({ swarmState: "active", swarmRole: "manager", swarmNodeId: manager.swarmNodeId });
+            expect(out.manager.hostKeyFingerprint).toBe(manager.hostKeyFingerprint);
+            expect(out.services).toMatchObject({ network, type: "swarm", driver: "overlay", scope: "swarm", attachable: true });
+
+            const n = inspectOn(manager, network);
+            expect(n, `network ${network} on ${manager.name}`).toBeDefined();
+            expect(n).toMatchObject({ Id: out.services.networkId, Driver: "overlay", Scope: "swarm", Attachable: true });
+            expectLabels(n!, { destination: "services", owner: `${project}/${stackName}/services` }, { purpose: "services" });
+            // Only the manager has it until something attaches on a worker; the test host never.
+            expect(whereIs(network)).toEqual([manager.name]);
+
+            // A container on each worker, started against the workers' own daemons.
+            run(workerA, a, network);
+            run(workerB, b, network);
+            for (const w of [workerA, workerB]) {
+                expect(inspectOn(w, network)).toMatchObject({ Id: n!.Id, Scope: "swarm" });
+            }
+            const ipA = ipOf(workerA, a, network);
+            const ipB = ipOf(workerB, b, network);
+            expect(ipA).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+            expect(ipA).not.toBe(ipB);
+            expect(await canPing(workerA, a, ipB), `${a} on ${workerA.name} pings ${ipB}`).toBe(true);
+            expect(await canPing(workerB, b, ipA), `${b} on ${workerB.name} pings ${ipA}`).toBe(true);
+            expect(await canPing(workerB, b, a), `${b} pings ${a} by name`).toBe(true);
+
+            expect(changesOf((await s.preview()).changeSummary)).toEqual({});
+
+            // Once the containers are gone, the workers drop their copies of the network.
+            nodeDocker(workerA, "rm", "-f", a);
+            nodeDocker(workerB, "rm", "-f", b);
+            await waitFor(`the workers to drop ${network}`, () => !whereIs(network).some((w) => w !== manager.name));
+
+            const destroy = await s.destroy();
+            expect(changesOf(destroy.summary.resourceChanges)).toEqual({ delete: 3 });
+            expect(await s.resources()).toEqual([]);
+            expect(whereIs(network)).toEqual([]);
+        } finally {
+            // After a failure: let the manager see the containers leave before the stack is destroyed.
+            const removed = [nodeDockerOk(workerA, "rm", "-f", a), nodeDockerOk(workerB, "rm", "-f", b)];
+            if (removed.some(Boolean)) {
+                await waitFor(`the workers to drop ${network}`, () => !whereIs(network).some((w) => w !== manager.name)).catch(() => {});
+            }
+            await s.cleanup();
+        }
+    });
+
+    it("multi-server on two workers: the same network name on two daemons, each with its own id", async () => {
+        const { s, project, stackName } = await exampleStack("multi-server", { server1: workerA, server2: workerB });
+        const network = `${stackName}-apps`;
+        try {
+            const up = await s.up();
+            expect(changesOf(up.summary.resourceChanges)).toEqual({ create: 5 }); // stack, 2 servers, 2 destinations
+
+            const out = (await s.outputValues()) as Record<string, any>;
+            const pairs = [
+                ["server1", workerA],
+                ["server2", workerB],
+            ] as const;
+            for (const [ns, node] of pairs) {
+                expect(out[ns], ns).toMatchObject({
+                    host: node.address,
+                    port: node.sshPort,
+                    user: "root",
+                    swarmRole: "worker",
+                    hostKeyFingerprint: node.hostKeyFingerprint,
+                    network, // the same name on both: no per-server override
+                    driver: "bridge",
+                    scope: "local",
+                });
+                const n = inspectOn(node, network);
+                expect(n, `network ${network} on ${node.name}`).toBeDefined();
+                expect(n).toMatchObject({ Id: out[ns].networkId, Driver: "bridge", Scope: "local" });
+                expectLabels(n!, { destination: `${ns}-apps`, owner: `${project}/${stackName}/${ns}-apps` }, { app: "apps" });
+            }
+            expect(out.server1.networkId).not.toBe(out.server2.networkId);
+            // Each subnet comes from its own daemon's address pool.
+            for (const [ns, node] of pairs) {
+                const subnet = nodeDocker(node, "network", "inspect", "-f", "{{(index .IPAM.Config 0).Subnet}}", network);
+                expect(inCidr(subnet, node.addressPool), `${ns}'s subnet ${subnet} in ${node.name}'s pool ${node.addressPool}`).toBe(true);
+            }
+            expect(whereIs(network).sort()).toEqual([workerA.name, workerB.name].sort());
+
+            expect(changesOf((await s.preview()).changeSummary)).toEqual({});
+
+            const destroy = await s.destroy();
+            expect(changesOf(destroy.summary.resourceChanges)).toEqual({ delete: 5 });
+            expect(await s.resources()).toEqual([]);
+            expect(whereIs(network)).toEqual([]);
+        } finally {
+            await s.cleanup();
+        }
+    });
+
+    it("swarm pointed at a worker: up fails, naming the role and the way out, and creates nothing", async () => {
+        const { s, stackName } = await exampleStack("swarm", { manager: workerA });
+        const network = `${stackName}-services`;
+        try {
+            const since = Math.floor(Date.now() / 1000) - 1;
+            const failure = await s.up().then(
+                () => undefined,
+                (e: unknown) => e,
+            );
+            expect(failure, "up should fail").toBeDefined();
+            const msg = String((failure as Error).message ?? failure);
+            // Which server, that it is a worker (and which node), and what to use instead: a manager.
+            expect(msg).toContain(`root@${workerA.address}:22`);
+            expect(msg).toMatch(/\bworker\b/);
+            expect(msg).toContain(workerA.swarmNodeId);
+            expect(msg).toMatch(/\bServer\b[^.]*\bmanager\b/);
+
+            expect(whereIs(network)).toEqual([]);
+            expect(networkEvents(network, since)).toEqual([]);
+
+            const resources = await s.resources();
+            expect(resources.filter((r) => r.type === DESTINATION_TYPE)).toEqual([]);
+            // The Server itself is fine (a worker is a perfectly good server) and stays in the state.
+            const server = resources.find((r) => r.type === SERVER_TYPE);
+            expect(server?.outputs).toMatchObject({ swarmRole: "worker", swarmNodeId: workerA.swarmNodeId });
+        } finally {
+            await s.cleanup();
+        }
+        expect(whereIs(network)).toEqual([]);
+    });
+});
