@@ -142,6 +142,7 @@ function nodesConfig(name, nodes, stackName, picked) {
         [`${ns}user`]: { value: "root" },
         [`${ns}sshKey`]: key,
         [`${ns}hostKey`]: { value: node.hostPublicKey },
+        [`${ns}dockerSocket`]: { value: node.dockerSocket },
     });
     if (name === "swarm") return server("", picked[0]);
     return { ...server("server1:", picked[0]), ...server("server2:", picked[1]) };

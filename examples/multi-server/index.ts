@@ -11,6 +11,7 @@
 //                     pulumi config set --secret server1:sshKey < ~/.ssh/id_ed25519
 //   serverN:hostKey   public host key or SHA256 fingerprint (optional: without
 //                     it the key seen first is recorded and enforced)
+//   serverN:dockerSocket  path of the Docker socket on the server (default /var/run/docker.sock)
 //   serverN:network   this server's network name (optional, default `network`)
 // and in the project's namespace:
 //   network           the network name on both servers (default: <stack>-apps)
@@ -28,6 +29,7 @@ export = async () => {
       user: cfg.get("user"),
       privateKey: cfg.getSecret("sshKey"),
       hostKey: cfg.get("hostKey"),
+      dockerSocket: cfg.get("dockerSocket"),
       name: ns,
     });
     const apps = new dockyard.Destination(`${ns}-apps`, {

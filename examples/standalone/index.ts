@@ -10,6 +10,7 @@
 //             (without it, the ssh-agent at SSH_AUTH_SOCK is used)
 //   hostKey   the server's public host key or SHA256 fingerprint (optional:
 //             without it the key seen first is recorded and enforced)
+//   dockerSocket  path of the Docker socket on the server (default /var/run/docker.sock)
 //   prefix    prefix of the network names (default: the stack name)
 import * as pulumi from "@pulumi/pulumi";
 import * as dockyard from "pulumi-dockyard";
@@ -24,6 +25,7 @@ export = async () => {
     user: cfg.get("user"),
     privateKey: cfg.getSecret("sshKey"),
     hostKey: cfg.get("hostKey"),
+    dockerSocket: cfg.get("dockerSocket"),
   });
 
   const destinations = Object.fromEntries(

@@ -4,22 +4,18 @@
 // in one swarm (dy-node1 manager, dy-node2 and dy-node3 workers). Results are
 // checked independently with the docker CLI on each node's own socket.
 //
-// The examples run as inline programs with the config scripts/run-example.js
-// gives them (nodesConfig). One thing no example takes from config is the
-// Docker socket: on these nodes each dockerd listens on a socket of its own,
-// and /var/run/docker.sock (the default) is the test host's daemon, since the
-// nodes share this machine's filesystem. A stack transformation sets each
-// Server's `dockerSocket`, and nothing else, before the program runs.
+// The examples run unchanged as inline programs with the config
+// scripts/run-example.js gives them (nodesConfig), including each node's own
+// Docker socket (`dockerSocket`): the nodes share this machine's filesystem,
+// so the default /var/run/docker.sock would be the test host's daemon.
 //
 // beforeAll reuses nodes that are already up (scripts/testhost-nodes status),
 // otherwise starts three and removes them again in afterAll.
 
 import { randomBytes } from "node:crypto";
-import { createRequire } from "node:module";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-import type { PulumiFn } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { changesOf, cleanupAllTestStacks, createTestStack, ensurePulumiCli, type TestStack } from "../support/pulumi";
@@ -31,7 +27,6 @@ const SERVER_TYPE = "pulumi-nodejs:dynamic/dockyard:Server";
 const DESTINATION_TYPE = "pulumi-nodejs:dynamic/dockyard:Destination";
 
 /** The @pulumi/pulumi the compiled examples load (Node's own require, not vitest's). */
-const pulumiNative = createRequire(__filename)("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
 
 const hex = () => randomBytes(4).toString("hex");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -92,23 +87,6 @@ afterAll(async () => {
     }
 }, 5 * 60_000);
 
-/**
- * The example's program, with `dockerSocket` set on each Server from
- * `sockets` (by resource name) unless the program set one itself.
- */
-function withDockerSockets(program: PulumiFn, sockets: Record<string, string>): PulumiFn {
-    return async () => {
-        pulumiNative.runtime.registerStackTransformation((a) => {
-            if (a.type !== SERVER_TYPE) return undefined;
-            const socket = sockets[a.name];
-            if (!socket) throw new Error(`no Docker socket given for Server '${a.name}'`);
-            if (a.props.dockerSocket !== undefined) return undefined;
-            return { props: { ...a.props, dockerSocket: socket }, opts: a.opts };
-        });
-        return program();
-    };
-}
-
 /** A stack of one example against some of the nodes. */
 async function exampleStack(
     name: "swarm" | "multi-server",
@@ -116,11 +94,10 @@ async function exampleStack(
 ): Promise<{ s: TestStack; project: string; stackName: string }> {
     const stackName = `t${hex()}`;
     const project = runner.projectOf(name).name;
-    const sockets = Object.fromEntries(Object.entries(servers).map(([res, n]) => [res, n.dockerSocket]));
     const s = await createTestStack({
         projectName: project,
         stackName,
-        program: withDockerSockets(runner.loadProgram(name), sockets),
+        program: runner.loadProgram(name),
         config: runner.nodesConfig(name, nodes, stackName, Object.values(servers)),
     });
     return { s, project, stackName };
