@@ -129,7 +129,6 @@ export class DockerClient {
   private readonly docker: Docker;
   private readonly timeoutMs: number;
   private readonly attempts: number;
-  private readonly hostKey: string | undefined;
 
   constructor(
     readonly session: SshSession,
@@ -139,7 +138,6 @@ export class DockerClient {
     this.target = session.target;
     this.timeoutMs = opts.timeoutMs ?? DEFAULTS.callTimeoutMs;
     this.attempts = opts.attempts ?? DEFAULTS.callAttempts;
-    this.hostKey = opts.hostKey;
     const agent = new SshDockerAgent(session, socketPath, this.timeoutMs, opts.hostKey);
     // host/port are placeholders: the agent decides where bytes go.
     this.docker = new Docker({ protocol: "http", host: "docker", port: 80, agent } as Docker.DockerOptions);

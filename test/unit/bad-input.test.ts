@@ -4,27 +4,16 @@
 // Cases already in server-check.test.ts and destination-check.test.ts are not
 // repeated here. Then: no remote command is a shell string built from input.
 
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { createServer, type Server as NetServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sshKeygen } from "../support/keys";
 import { createControllers, type Controllers } from "../../provider";
 
-function sshKeygen(type: string, passphrase = ""): { private: string; public: string } {
-  const dir = mkdtempSync(join(tmpdir(), "dy-bad-"));
-  try {
-    execFileSync("ssh-keygen", ["-q", "-t", type, "-N", passphrase, "-f", join(dir, "k")]);
-    return { private: readFileSync(join(dir, "k"), "utf8"), public: readFileSync(join(dir, "k.pub"), "utf8").trim() };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 const key = sshKeygen("ed25519");
-const encrypted = sshKeygen("ed25519", "s3cret-passphrase");
+const encrypted = sshKeygen("ed25519", { passphrase: "s3cret-passphrase" });
 const [, ed25519Blob] = key.public.split(" ");
 const huge = (n: number) => "x".repeat(n);
 

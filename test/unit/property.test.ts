@@ -5,12 +5,10 @@
 // Plus: shell quoting round-trips through a real POSIX shell.
 
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import fc from "fast-check";
 import { utils } from "ssh2";
 import { describe, expect, it } from "vitest";
+import { sshKeygen } from "../support/keys";
 import { checkDestination, NETWORK_NAME } from "../../provider/destination/check";
 import { DESTINATION_INPUT_KEYS } from "../../provider/destination/types";
 import { jsonEqual, UNKNOWN, type CheckFailure } from "../../provider/resource";
@@ -30,19 +28,8 @@ function publicLine(pub: string): string {
   return `${k.type} ${k.getPublicSSH().toString("base64")}`;
 }
 
-/** Keys made by ssh-keygen, as users have them (ssh2's generator drops leading zero bytes now and then). */
-function sshKeygen(type: string, bits?: number): { private: string; public: string } {
-  const dir = mkdtempSync(join(tmpdir(), "dy-prop-"));
-  try {
-    execFileSync("ssh-keygen", ["-q", "-t", type, ...(bits ? ["-b", String(bits)] : []), "-N", "", "-f", join(dir, "k")]);
-    return { private: readFileSync(join(dir, "k"), "utf8"), public: readFileSync(join(dir, "k.pub"), "utf8") };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-const plainKeys = [sshKeygen("ed25519"), sshKeygen("ecdsa", 256), sshKeygen("rsa", 2048)];
-const hostKeys = [sshKeygen("ed25519"), sshKeygen("ecdsa", 384)].map((k) => publicLine(k.public));
+const plainKeys = [sshKeygen("ed25519"), sshKeygen("ecdsa", { bits: 256 }), sshKeygen("rsa", { bits: 2048 })];
+const hostKeys = [sshKeygen("ed25519"), sshKeygen("ecdsa", { bits: 384 })].map((k) => publicLine(k.public));
 
 // ------------------------------------------------------------ field names
 

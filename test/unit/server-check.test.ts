@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { utils } from "ssh2";
+import { sshKeygen } from "../support/keys";
 import { checkServer } from "../../provider/server/check";
 import { UNKNOWN } from "../../provider/resource";
 
-const key = utils.generateKeyPairSync("ed25519").private;
-const encrypted = utils.generateKeyPairSync("ed25519", { passphrase: "s3cret", cipher: "aes256-ctr" }).private;
+const key = sshKeygen().private;
+const encrypted = sshKeygen("ed25519", { passphrase: "s3cret" }).private;
 const noAgent = {} as NodeJS.ProcessEnv;
 
 function failuresOf(news: Record<string, unknown>, env = noAgent) {
@@ -75,9 +75,7 @@ describe("Server check", () => {
   });
 
   it("accepts IPv6 and DNS hosts and both host key forms", () => {
-    const pub = utils.parseKey(utils.generateKeyPairSync("ed25519").public);
-    if (pub instanceof Error || Array.isArray(pub)) throw new Error("key");
-    const line = `ssh-ed25519 ${pub.getPublicSSH().toString("base64")}`;
+    const line = sshKeygen().public;
     expect(failuresOf({ host: "::1", privateKey: key, hostKey: line })).toEqual([]);
     expect(failuresOf({ host: "web-1.example.com", privateKey: key, hostKey: "SHA256:" + "A".repeat(43) })).toEqual([]);
   });
