@@ -171,9 +171,9 @@ export class DockerClient {
     const e = err as { statusCode?: number; json?: unknown; reason?: string; message?: string; code?: string };
     if (typeof e?.statusCode === "number") {
       const text = errorText(e);
-      if (e.statusCode === 404) return new NotFoundError(`${what}: ${text}`, { cause: err });
-      if (e.statusCode === 409) return new ConflictError(409, `${what}: ${text}`, { cause: err });
-      return new DockerApiError(e.statusCode, `${what}: Docker answered ${e.statusCode}: ${text}`, { cause: err });
+      if (e.statusCode === 404) return new NotFoundError(`${this.target}: ${what}: ${text}`, { cause: err });
+      if (e.statusCode === 409) return new ConflictError(409, `${this.target}: ${what}: ${text}`, { cause: err });
+      return new DockerApiError(e.statusCode, `${this.target}: ${what}: Docker answered ${e.statusCode}: ${text}`, { cause: err });
     }
     return new ConnectionError(this.target, `Docker ${what} failed in transit: ${e?.message ?? String(err)}`, { cause: err });
   }
