@@ -1,0 +1,410 @@
+"use strict";
+// Dockyard benchmarks against the local test host (scripts/testhost), every
+// figure measured in one run. Run through `npm run bench` (bench/run), which
+// first brings the test host up if it is down, finds the Pulumi CLI and builds
+// dist/. See docs/benchmarks.md for what is measured and how.
+//
+// Environment knobs (defaults in brackets):
+//   DYBENCH_SIZES            destination counts for the deployments [10,50,200]
+//   DYBENCH_INSPECT_SAMPLES  inspect samples per method [200]
+//   DYBENCH_CREATE_SAMPLES   create+remove samples per method [50]
+//   DYBENCH_PARALLEL         pulumi --parallel; empty = the CLI's default [empty]
+//   DYBENCH_PULUMI_BIN       bin dir printed by scripts/pulumi-cli (bench/run sets it)
+const { execFileSync } = require("node:child_process");
+const { randomBytes } = require("node:crypto");
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+
+const Docker = require("dockerode");
+const { Transport } = require("pulumi-dockyard/provider");
+
+const { DockerCli } = require("./lib/dockercli");
+const { createBenchStack, startSampler, timedPulumiCommand, repoRoot } = require("./lib/deploy");
+const { SshdLogWindow } = require("./lib/sshdlog");
+const { nowMs, timed, summary } = require("./lib/stats");
+const report = require("./lib/report");
+
+const envList = (name, dflt) => (process.env[name] ? process.env[name].split(",").map((s) => Number(s.trim())) : dflt);
+const envNum = (name, dflt) => (process.env[name] ? Number(process.env[name]) : dflt);
+
+const SIZES = envList("DYBENCH_SIZES", [10, 50, 200]);
+const INSPECT_SAMPLES = envNum("DYBENCH_INSPECT_SAMPLES", 200);
+const CREATE_SAMPLES = envNum("DYBENCH_CREATE_SAMPLES", 50);
+const WARMUP = 10;
+const PARALLEL = process.env.DYBENCH_PARALLEL ? Number(process.env.DYBENCH_PARALLEL) : undefined;
+
+/** pulumi's operations in flight: --parallel if given, else the CLI's default (read from `pulumi up --help`). */
+let FLOOR_CONCURRENCY = PARALLEL ?? 8;
+const RUN_ID = randomBytes(3).toString("hex");
+const PREFIX = `dybench-${RUN_ID}`;
+
+function log(msg) {
+  process.stderr.write(`bench: ${msg}\n`);
+}
+
+function testHost() {
+  const dir = process.env.DOCKYARD_TESTHOST_DIR || "/var/lib/dockyard-testhost";
+  const h = JSON.parse(fs.readFileSync(path.join(dir, "env.json"), "utf8"));
+  h.sshdLog = path.join(h.stateDir || dir, "sshd-main.log");
+  return h;
+}
+
+function sh(cmd, args) {
+  try {
+    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return "?";
+  }
+}
+
+function loadavg() {
+  return os.loadavg().map((x) => x.toFixed(2)).join(" ");
+}
+
+async function machine(local, binDir) {
+  const v = await local.version();
+  const helpText = sh(path.join(binDir, "pulumi"), ["up", "--help"]);
+  const m = /--parallel int32 .*\(default (\d+)\)/.exec(helpText);
+  if (!PARALLEL && m) FLOOR_CONCURRENCY = Number(m[1]);
+  return {
+    nproc: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? "?",
+    memGiB: (os.totalmem() / 2 ** 30).toFixed(1),
+    kernel: os.release(),
+    os: sh("sh", ["-c", ". /etc/os-release && echo \"$PRETTY_NAME\""]),
+    dockerServer: v.Version,
+    dockerApi: v.ApiVersion,
+    dockerCli: sh("docker", ["version", "--format", "{{.Client.Version}}"]),
+    openssh: sh("sh", ["-c", "ssh -V 2>&1"]),
+    node: process.version,
+    pulumi: sh(path.join(binDir, "pulumi"), ["version"]),
+    parallel: PARALLEL ?? `default (${m ? m[1] : "?"})`,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Part 1: per-operation latency.
+
+async function perOperation(h, local, cli) {
+  const out = { methods: {} };
+  const spec = {
+    host: h.host,
+    port: h.port,
+    user: "root",
+    privateKey: fs.readFileSync(h.rootKey, "utf8"),
+    hostKey: h.hostPublicKey,
+    perDialTimeout: 15,
+    dialErrorLimit: 10,
+    dockerSocket: h.dockerSocket,
+  };
+  const transport = new Transport();
+  const dy = transport.docker(spec);
+  const labels = { "dybench.run": RUN_ID };
+
+  const probe = await local.createNetwork({ Name: `${PREFIX}-probe`, Driver: "bridge", Labels: labels });
+  const probeId = probe.id;
+
+  // (a) Dockyard and (b) the local socket, interleaved so background load hits both alike.
+  const methods = {
+    dockyard: {
+      inspect: () => dy.inspectNetwork(probeId),
+      create: (name) => dy.createNetwork({ Name: name, Driver: "bridge", Labels: labels }),
+      remove: (id) => dy.removeNetwork(id),
+    },
+    local: {
+      inspect: () => local.getNetwork(probeId).inspect({ verbose: false }),
+      create: async (name) => (await local.createNetwork({ Name: name, Driver: "bridge", Labels: labels })).id,
+      remove: (id) => local.getNetwork(id).remove(),
+    },
+  };
+  const [connectMs] = await timed(() => dy.ping()); // SSH handshake + first channel + one call
+  out.dockyardFirstCallMs = connectMs;
+
+  const samples = { dockyard: { inspect: [], create: [], remove: [] }, local: { inspect: [], create: [], remove: [] } };
+  const order = (i) => (i % 2 ? ["dockyard", "local"] : ["local", "dockyard"]);
+  log(`per-operation: inspect x${INSPECT_SAMPLES} (+${WARMUP} warm-up), Dockyard transport and local socket`);
+  for (let i = 0; i < WARMUP + INSPECT_SAMPLES; i++) {
+    for (const m of order(i)) {
+      const [ms] = await timed(methods[m].inspect);
+      if (i >= WARMUP) samples[m].inspect.push(ms);
+    }
+  }
+  log(`per-operation: create+remove x${CREATE_SAMPLES}, Dockyard transport and local socket`);
+  for (let i = 0; i < CREATE_SAMPLES; i++) {
+    for (const m of order(i)) {
+      const [c, id] = await timed(() => methods[m].create(`${PREFIX}-op-${m}-${i}`));
+      const [r] = await timed(() => methods[m].remove(id));
+      samples[m].create.push(c);
+      samples[m].remove.push(r);
+    }
+  }
+  out.dockyardMetrics = { ...transport.pool.metrics };
+  out.dockyardCalls = 1 + WARMUP + INSPECT_SAMPLES + 2 * CREATE_SAMPLES;
+  transport.closeAll();
+
+  // (c) the docker CLI over SSH, plain and with connection sharing.
+  for (const flavour of ["plain", "mux"]) {
+    const s = { inspect: [], create: [], remove: [] };
+    const before = cli.sshCount(flavour);
+    const win = new SshdLogWindow(h.sshdLog);
+    log(`per-operation: docker CLI over ssh (${flavour}): inspect x${INSPECT_SAMPLES}, create+rm x${CREATE_SAMPLES}`);
+    await cli.run(flavour, ["network", "inspect", probeId]); // warm-up (page cache; the mux master)
+    const masterBefore = flavour === "mux" ? cli.masterPid() : undefined;
+    for (let i = 0; i < INSPECT_SAMPLES; i++) s.inspect.push(await cli.run(flavour, ["network", "inspect", probeId]));
+    for (let i = 0; i < CREATE_SAMPLES; i++) {
+      const name = `${PREFIX}-op-cli-${flavour}-${i}`;
+      s.create.push(await cli.run(flavour, ["network", "create", "--label", `dybench.run=${RUN_ID}`, name]));
+      s.remove.push(await cli.run(flavour, ["network", "rm", name]));
+    }
+    samples[`cli-${flavour}`] = s;
+    out[`cli-${flavour}`] = { sshProcesses: cli.sshCount(flavour) - before, sshdAcceptedAll: win.accepted().length, commands: 1 + INSPECT_SAMPLES + 2 * CREATE_SAMPLES };
+    if (flavour === "mux") {
+      // One master for the whole section means one SSH handshake for all its commands.
+      const masterAfter = cli.masterPid();
+      out["cli-mux"].masterPids = [masterBefore, masterAfter];
+      out["cli-mux"].oneMaster = masterBefore !== undefined && masterBefore === masterAfter;
+    }
+  }
+  await local.getNetwork(probeId).remove();
+
+  for (const [m, s] of Object.entries(samples)) {
+    out.methods[m] = Object.fromEntries(Object.entries(s).map(([op, xs]) => [op, summary(xs)]));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Part 2: deployments of one Server + N Destinations, and the same N networks by the docker CLI.
+
+async function countNetworks(local, prefix) {
+  const nets = await local.listNetworks({ filters: { name: [prefix] } });
+  return nets.filter((n) => n.Name.startsWith(prefix)).length;
+}
+
+function changes(summaryMap) {
+  return Object.fromEntries(Object.entries(summaryMap ?? {}).filter(([op, n]) => op !== "same" && n > 0));
+}
+
+/** The first diagnostic of a failed pulumi command, for the report. */
+function firstError(err) {
+  const text = String(err?.message ?? err);
+  const m = /^\s*error: (?!update failed)(.+)$/m.exec(text);
+  return (m ? m[1] : text.split("\n")[0]).trim().slice(0, 300);
+}
+
+/** Run fn over items, at most `limit` at a time. */
+async function pool(items, limit, fn) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+async function measureOp(h, cmd, name, fn) {
+  const sampler = startSampler(h.port);
+  const win = new SshdLogWindow(h.sshdLog);
+  const t0 = nowMs();
+  const cpu0 = process.cpuUsage();
+  let result;
+  let error;
+  try {
+    result = await fn();
+  } catch (err) {
+    error = err;
+  }
+  const totalMs = nowMs() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const watched = await sampler.stop();
+  if (error) throw error;
+  const accepted = win.accepted();
+  const ports = new Set(watched.sshClientPorts);
+  return {
+    result,
+    wallMs: cmd.lastRun[name],
+    automationMs: totalMs,
+    handshakes: accepted.filter((a) => ports.has(a.port)).length,
+    sshdAcceptedAll: accepted.length,
+    providerConnections: ports.size,
+    providerProcesses: watched.providerPids.length,
+    providerPeakRssMiB: watched.providerPeakRssKb / 1024,
+    enginePeakRssMiB: watched.enginePeakRssKb / 1024,
+    // CPU seconds: this process (the inline program's language host, plus the Automation API), the engine, the provider.
+    cpuS: { program: (cpu.user + cpu.system) / 1e6, engine: watched.engineCpuS, provider: watched.providerCpuS },
+  };
+}
+
+async function deployment(h, local, cli, cmd, binDir, n, live, { cliLoops = true } = {}) {
+  const prefix = `${PREFIX}-n${n}-`;
+  const networks = Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+  const res = { n, ops: {}, cli: {} };
+  const s = await createBenchStack({ cmd, binDir, h, networks, projectName: `${PREFIX}-n${n}`, parallel: PARALLEL });
+  live.add(s);
+  let destroyed = false;
+  try {
+    log(`N=${n}: pulumi up`);
+    const up = await measureOp(h, cmd, "up", s.up);
+    const created = changes(up.result.summary.resourceChanges);
+    if (created.create !== n + 2) throw new Error(`up: expected ${n + 2} creates, got ${JSON.stringify(created)}`);
+    const onServer = await countNetworks(local, prefix);
+    if (onServer !== n) throw new Error(`up: expected ${n} networks on the server, found ${onServer}`);
+    res.ops.up = up;
+
+    log(`N=${n}: pulumi preview (no changes)`);
+    const preview = await measureOp(h, cmd, "preview", s.preview);
+    const pc = changes(preview.result.changeSummary);
+    if (Object.keys(pc).length) throw new Error(`preview: expected no changes, got ${JSON.stringify(pc)}`);
+    res.ops.preview = preview;
+
+    log(`N=${n}: pulumi refresh`);
+    let refresh;
+    try {
+      refresh = await measureOp(h, cmd, "refresh", () => s.refresh());
+    } catch (err) {
+      // Measure the Destinations' refresh even when the Server's fails, and say so in the report.
+      res.refreshFailure = firstError(err);
+      log(`N=${n}: pulumi refresh failed (${res.refreshFailure}); measuring it again with the Server excluded`);
+      const resources = (await s.stack.exportStack()).deployment?.resources ?? [];
+      const server = resources.find((r) => r.type.endsWith(":Server"));
+      if (!server) throw err;
+      refresh = await measureOp(h, cmd, "refresh", () => s.refresh({ exclude: [server.urn] }));
+      refresh.excluded = [server.urn];
+    }
+    res.ops.refresh = refresh;
+    res.refreshChanges = changes(refresh.result.summary.resourceChanges);
+
+    log(`N=${n}: pulumi destroy`);
+    const destroy = await measureOp(h, cmd, "destroy", s.destroy);
+    destroyed = true;
+    const left = await countNetworks(local, prefix);
+    if (left !== 0) throw new Error(`destroy: ${left} networks left on the server`);
+    res.ops.destroy = destroy;
+    for (const op of Object.values(res.ops)) delete op.result;
+  } finally {
+    await s.cleanup({ destroy: !destroyed });
+    live.delete(s);
+  }
+
+  if (!cliLoops) return res;
+
+  // The daemon's floor: the same N networks created and removed straight on the local socket,
+  // as many at a time as pulumi runs operations, no SSH and no Pulumi.
+  const floorPrefix = `${PREFIX}-floor-n${n}-`;
+  const floorNames = Array.from({ length: n }, (_, i) => `${floorPrefix}${i}`);
+  log(`N=${n}: local socket, ${FLOOR_CONCURRENCY} at a time: ${n} x create, ${n} x remove`);
+  const ids = [];
+  const [createMs] = await timed(() =>
+    pool(floorNames, FLOOR_CONCURRENCY, async (name) => ids.push((await local.createNetwork({ Name: name, Driver: "bridge", Labels: { "dybench.run": RUN_ID } })).id)),
+  );
+  const [removeMs] = await timed(() => pool(ids, FLOOR_CONCURRENCY, (id) => local.getNetwork(id).remove()));
+  res.floor = { concurrency: FLOOR_CONCURRENCY, createMs, removeMs };
+
+  // The docker CLI over ssh, one command per network, sequential, as a script would.
+  const cliPrefix = `${PREFIX}-cli-n${n}-`;
+  const names = Array.from({ length: n }, (_, i) => `${cliPrefix}${i}`);
+  for (const verb of ["create", "inspect", "rm"]) {
+    log(`N=${n}: docker CLI over ssh: ${n} x network ${verb}`);
+    const before = cli.sshCount("plain");
+    const win = new SshdLogWindow(h.sshdLog);
+    const ms = await cli.loop("plain", verb, names);
+    res.cli[verb] = { wallMs: ms, handshakes: cli.sshCount("plain") - before, sshdAcceptedAll: win.accepted().length };
+  }
+  return res;
+}
+
+// ---------------------------------------------------------------------------
+
+/**
+ * Others share the test host and may stop its dockerd or sshd for a moment
+ * (their "daemon down" tests). A section that fails is run once more, after
+ * the daemon answers again and this run's leftovers are removed; the retry is
+ * recorded in the results.
+ */
+const retries = [];
+async function retryOnce(what, local, fn) {
+  try {
+    return await fn();
+  } catch (err) {
+    log(`${what} failed: ${String(err?.message ?? err).split("\n")[0]}; waiting for the daemon, then trying once more`);
+    retries.push({ what, error: String(err?.message ?? err).slice(0, 500) });
+    for (let i = 0; i < 120; i++) {
+      if (await local.ping().then(() => true, () => false)) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    await removeLeftovers(local);
+    return fn();
+  }
+}
+
+async function removeLeftovers(local) {
+  const nets = await local.listNetworks({ filters: { name: [PREFIX] } }).catch(() => []);
+  for (const n of nets) {
+    if (n.Name.startsWith(PREFIX)) await local.getNetwork(n.Id).remove().catch(() => undefined);
+  }
+}
+
+async function main() {
+  const binDir = process.env.DYBENCH_PULUMI_BIN;
+  if (!binDir || !fs.existsSync(path.join(binDir, "pulumi"))) {
+    throw new Error("DYBENCH_PULUMI_BIN must be the bin dir printed by scripts/pulumi-cli (run `npm run bench`)");
+  }
+  const h = testHost();
+  const local = new Docker({ socketPath: h.dockerSocket });
+  const cli = new DockerCli(h, { prefix: PREFIX });
+  const cmd = await timedPulumiCommand(binDir);
+  const live = new Set();
+  let interrupted = false;
+  const onSignal = async (sig) => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${sig}: cleaning up`);
+    for (const s of live) await s.cleanup({ destroy: false }).catch(() => undefined);
+    await removeLeftovers(local);
+    cli.close();
+    process.exit(130);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  const started = new Date();
+  const t0 = nowMs();
+  const results = { runId: RUN_ID, started: started.toISOString(), loadStart: loadavg() };
+  try {
+    results.machine = await machine(local, binDir);
+    log(`run ${RUN_ID}; load average ${results.loadStart}`);
+    results.perOp = await retryOnce("per-operation latency", local, () => perOperation(h, local, cli));
+    // Unmeasured: the first deployment of a process pays for cold caches (CLI, plugins, node modules).
+    log("warm-up deployment (N=1, not measured)");
+    await retryOnce("warm-up", local, () => deployment(h, local, cli, cmd, binDir, 1, live, { cliLoops: false }));
+    results.deployments = [];
+    for (const n of SIZES) {
+      const loadBefore = loadavg();
+      const d = await retryOnce(`N=${n}`, local, () => deployment(h, local, cli, cmd, binDir, n, live));
+      d.loadBefore = loadBefore;
+      results.deployments.push(d);
+    }
+  } finally {
+    for (const s of live) await s.cleanup({ destroy: true }).catch(() => undefined);
+    await removeLeftovers(local);
+    cli.close();
+  }
+  results.loadEnd = loadavg();
+  results.retries = retries;
+  results.durationS = (nowMs() - t0) / 1000;
+  results.sizes = SIZES;
+
+  const text = report.render(results);
+  process.stdout.write(text);
+  const dir = path.join(repoRoot, "bench", "results");
+  fs.mkdirSync(dir, { recursive: true });
+  const stamp = started.toISOString().replace(/[:.]/g, "-");
+  fs.writeFileSync(path.join(dir, `${stamp}.json`), JSON.stringify(results, null, 2) + "\n");
+  fs.writeFileSync(path.join(dir, `${stamp}.md`), text);
+  log(`results in bench/results/${stamp}.{md,json}`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench: FAILED: ${err?.stack ?? err}\n`);
+  process.exit(1);
+});

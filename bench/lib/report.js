@@ -1,0 +1,192 @@
+"use strict";
+// Renders one run's results as Markdown (readable in a terminal as well).
+
+/** Provider memory counts as flat when the largest N's peak is within this factor of the smallest N's. */
+const FLAT_MEMORY_FACTOR = 1.25;
+const OVERHEAD_FACTOR = 1.5;
+const CLI_SPEEDUP = 10;
+
+const OPS = ["up", "preview", "refresh", "destroy"];
+
+function ms(x) {
+  if (!Number.isFinite(x)) return "–";
+  return x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0);
+}
+
+function secs(msValue) {
+  if (!Number.isFinite(msValue)) return "–";
+  const s = msValue / 1000;
+  return s < 10 ? s.toFixed(2) : s.toFixed(1);
+}
+
+function ratio(a, b) {
+  if (!Number.isFinite(a) || !Number.isFinite(b) || b === 0) return "–";
+  const r = a / b;
+  return `${r < 10 ? r.toFixed(2) : r.toFixed(1)}×`;
+}
+
+function verdict(ok) {
+  return ok ? "HOLDS" : "DOES NOT HOLD";
+}
+
+function table(header, rows) {
+  const lines = [`| ${header.join(" | ")} |`, `| ${header.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`];
+  for (const r of rows) lines.push(`| ${r.join(" | ")} |`);
+  return lines.join("\n");
+}
+
+function render(r) {
+  const m = r.machine;
+  const p = r.perOp;
+  const meth = p.methods;
+  const deps = r.deployments;
+  const lo = deps[0];
+  const hi = deps[deps.length - 1];
+  const out = [];
+
+  out.push(`# Dockyard benchmark (run ${r.runId}, ${r.started})`, "");
+  out.push(
+    `Machine: ${m.nproc} CPUs (${m.cpuModel}), ${m.memGiB} GiB RAM, Linux ${m.kernel}, ${m.os}. ` +
+      `Docker daemon ${m.dockerServer} (API ${m.dockerApi}), docker CLI ${m.dockerCli}, ${m.openssh}. ` +
+      `Node.js ${m.node}, Pulumi CLI ${m.pulumi}, pulumi --parallel ${m.parallel}.`,
+  );
+  out.push(`Load average (1/5/15 min): ${r.loadStart} at start, ${r.loadEnd} at end. The run took ${(r.durationS / 60).toFixed(1)} min.`);
+  if (r.retries?.length) out.push(`Sections run twice after a failure (shared test host): ${r.retries.map((x) => `${x.what} (${x.error.split("\n")[0]})`).join("; ")}.`);
+  out.push("");
+
+  // Per-operation latency.
+  out.push("## Per-operation latency (ms, median / p95)", "");
+  const cell = (s) => `${ms(s.median)} / ${ms(s.p95)}`;
+  const rows = [];
+  for (const op of ["inspect", "create", "remove"]) {
+    const d = meth.dockyard[op];
+    const l = meth.local[op];
+    rows.push([
+      `network ${op} (n=${d.n})`,
+      cell(d),
+      cell(l),
+      cell(meth["cli-plain"][op]),
+      cell(meth["cli-mux"][op]),
+      ratio(d.median, l.median),
+      `${ms(d.median - l.median)}`,
+      ratio(meth["cli-plain"][op].median, d.median),
+    ]);
+  }
+  out.push(
+    table(
+      [
+        "Operation",
+        "(a) Dockyard transport over SSH",
+        "(b) local Docker socket (the limit)",
+        "(c) docker CLI over ssh",
+        "(c') docker CLI, ssh connection sharing",
+        "(a) ÷ (b)",
+        "(a) − (b), ms",
+        "(c) ÷ (a)",
+      ],
+      rows,
+    ),
+    "",
+  );
+  const dm = p.dockyardMetrics;
+  out.push(
+    `(a) Dockyard's \`DockerClient\` on a fresh \`Transport\`; its first call (SSH handshake, first channel, \`/_ping\`) took ${ms(p.dockyardFirstCallMs)} ms, ` +
+      `and the whole section used ${dm.handshakes} SSH handshake(s) and ${dm.channelsOpened} channel(s) for ${p.dockyardCalls} calls. ` +
+      `(b) dockerode on the local unix socket. (c) \`docker -H ssh://root@host:port network inspect|create|rm\`: ` +
+      `${p["cli-plain"].sshProcesses} ssh processes for ${p["cli-plain"].commands} commands; ` +
+      `(c') the same with OpenSSH connection sharing (ControlMaster auto, ControlPersist): ${p["cli-mux"].sshProcesses} ssh processes, ` +
+      (p["cli-mux"].oneMaster
+        ? "all riding on one master connection (one SSH handshake); each command still starts a local ssh and a remote `docker system dial-stdio`."
+        : "but the master connection did not persist through the section (more than one handshake)."),
+    "",
+  );
+
+  // Deployments.
+  const sizes = deps.map((d) => d.n);
+  out.push(`## Deployments: one Server + N standalone Destinations (seconds unless noted)`, "");
+  const growthHeader = `N=${hi.n} ÷ N=${lo.n}`;
+  const drows = [];
+  const row = (label, get, fmt) => {
+    const vals = deps.map(get);
+    drows.push([label, ...vals.map(fmt), ratio(vals[vals.length - 1], vals[0])]);
+  };
+  const label = { up: "pulumi up", preview: "pulumi preview (no changes)", refresh: "pulumi refresh", destroy: "pulumi destroy" };
+  for (const op of OPS) row(label[op], (d) => d.ops[op].wallMs, secs);
+  row("docker CLI over ssh: N × network create", (d) => d.cli.create.wallMs, secs);
+  row("docker CLI over ssh: N × network inspect", (d) => d.cli.inspect.wallMs, secs);
+  row("docker CLI over ssh: N × network rm", (d) => d.cli.rm.wallMs, secs);
+  const fc = deps[0].floor?.concurrency;
+  row(`local socket, ${fc} at a time: N × network create (the daemon's floor)`, (d) => d.floor?.createMs, secs);
+  row(`local socket, ${fc} at a time: N × network remove (the daemon's floor)`, (d) => d.floor?.removeMs, secs);
+  row("speed-up: CLI inspects ÷ pulumi refresh", (d) => d.cli.inspect.wallMs / d.ops.refresh.wallMs, (x) => ratio(x, 1));
+  row("speed-up: CLI inspects ÷ pulumi preview", (d) => d.cli.inspect.wallMs / d.ops.preview.wallMs, (x) => ratio(x, 1));
+  row("speed-up: CLI creates ÷ pulumi up", (d) => d.cli.create.wallMs / d.ops.up.wallMs, (x) => ratio(x, 1));
+  row("speed-up: CLI rms ÷ pulumi destroy", (d) => d.cli.rm.wallMs / d.ops.destroy.wallMs, (x) => ratio(x, 1));
+  for (const op of OPS) row(`SSH handshakes, ${label[op]}`, (d) => d.ops[op].handshakes, String);
+  row("SSH handshakes, docker CLI create + inspect + rm", (d) => d.cli.create.handshakes + d.cli.inspect.handshakes + d.cli.rm.handshakes, String);
+  for (const op of OPS) row(`provider peak RSS (MiB), ${label[op]}`, (d) => d.ops[op].providerPeakRssMiB, (x) => x.toFixed(1));
+  row("Pulumi engine peak RSS (MiB), pulumi up (for context)", (d) => d.ops.up.enginePeakRssMiB, (x) => x.toFixed(1));
+  for (const op of OPS) {
+    const vals = deps.map((d) => d.ops[op].cpuS);
+    const total = (c) => c.program + c.engine + c.provider;
+    drows.push([
+      `CPU s, program / engine / provider, ${label[op]}`,
+      ...vals.map((c) => `${c.program.toFixed(1)} / ${c.engine.toFixed(1)} / ${c.provider.toFixed(1)}`),
+      ratio(total(vals[vals.length - 1]), total(vals[0])),
+    ]);
+  }
+  out.push(table(["Figure", ...sizes.map((n) => `N=${n}`), growthHeader], drows), "");
+  const refreshChanges = deps.filter((d) => Object.keys(d.refreshChanges ?? {}).length).map((d) => `N=${d.n}: ${JSON.stringify(d.refreshChanges)}`);
+  if (refreshChanges.length) out.push(`Refresh reported changes: ${refreshChanges.join("; ")}.`, "");
+  const failed = deps.filter((d) => d.refreshFailure);
+  if (failed.length) {
+    out.push(
+      `**\`pulumi refresh\` failed** (${failed.map((d) => `N=${d.n}`).join(", ")}): "${failed[0].refreshFailure}". ` +
+        `The refresh rows above are a second \`pulumi refresh --exclude <Server URN>\`, which reads the N Destinations and not the Server.`,
+      "",
+    );
+  }
+  const others = deps.flatMap((d) => OPS.map((op) => d.ops[op].sshdAcceptedAll - d.ops[op].handshakes)).reduce((a, b) => a + b, 0);
+  out.push(
+    `Handshakes are sshd's "Accepted publickey" log lines whose client port belonged to a TCP connection of the dynamic-provider process ` +
+      `(sampled from /proc). During the deployments sshd accepted ${others} other connection(s) (other clients of the shared test host), not counted. ` +
+      `Peak RSS is the maximum of VmRSS and VmHWM read from /proc every 50 ms while the command ran. ` +
+      `CPU: "program" is the benchmark process, which hosts the inline Pulumi program (the language host) and the Automation API; ` +
+      `"engine" the \`pulumi\` process; "provider" the dynamic-provider process (growth column: the sum).`,
+    "",
+  );
+
+  // Targets.
+  out.push("## Targets", "");
+  const ovr = ["inspect", "create", "remove"].map((op) => [op, meth.dockyard[op].median / meth.local[op].median]);
+  const ovrOk = ovr.every(([, x]) => x <= OVERHEAD_FACTOR);
+  out.push(
+    `- Per-operation overhead within ${OVERHEAD_FACTOR}× of the local socket (median): ${verdict(ovrOk)} — ` +
+      ovr.map(([op, x]) => `${op} ${ratio(x, 1)}`).join(", ") + ".",
+  );
+  const speed = deps.map((d) => [d.n, d.cli.inspect.wallMs / d.ops.refresh.wallMs, d.cli.inspect.wallMs / d.ops.preview.wallMs]);
+  const speedOk = speed.every(([, a, b]) => a >= CLI_SPEEDUP && b >= CLI_SPEEDUP);
+  const speedAny = speed.filter(([, a, b]) => a >= CLI_SPEEDUP && b >= CLI_SPEEDUP).map(([n]) => `N=${n}`);
+  out.push(
+    `- At least ${CLI_SPEEDUP}× faster than N docker CLI inspects over ssh (refresh and preview): ${verdict(speedOk)} — ` +
+      speed.map(([n, a, b]) => `N=${n}: refresh ${ratio(a, 1)}, preview ${ratio(b, 1)}`).join("; ") +
+      (speedOk ? "." : `; holds at ${speedAny.length ? speedAny.join(", ") : "no N measured"}.`),
+  );
+  const hs = deps.flatMap((d) => OPS.map((op) => [d.n, op, d.ops[op].handshakes]));
+  const hsOk = hs.every(([, op, x]) => (op === "preview" ? x <= 1 : x === 1));
+  out.push(
+    `- One SSH handshake per server per deployment: ${verdict(hsOk)} — ` +
+      deps.map((d) => `N=${d.n}: ${OPS.map((op) => `${op} ${d.ops[op].handshakes}`).join(", ")}`).join("; ") +
+      ` (preview calls only check and diff, which need no connection). The docker CLI made one per command.`,
+  );
+  const mem = OPS.map((op) => [op, hi.ops[op].providerPeakRssMiB / lo.ops[op].providerPeakRssMiB]);
+  const memOk = mem.every(([, x]) => x <= FLAT_MEMORY_FACTOR);
+  out.push(
+    `- Provider memory flat in N (peak RSS at N=${hi.n} within ${FLAT_MEMORY_FACTOR}× of N=${lo.n}): ${verdict(memOk)} — ` +
+      mem.map(([op, x]) => `${op} ${ratio(x, 1)}`).join(", ") + ".",
+  );
+  out.push("");
+  return out.join("\n");
+}
+
+module.exports = { render, FLAT_MEMORY_FACTOR, OVERHEAD_FACTOR, CLI_SPEEDUP };

@@ -1,0 +1,35 @@
+"use strict";
+// Small statistics and timing helpers.
+
+/** Milliseconds since an arbitrary origin, sub-millisecond resolution. */
+function nowMs() {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+/** Time one async call; resolves to [milliseconds, result]. */
+async function timed(fn) {
+  const t0 = nowMs();
+  const r = await fn();
+  return [nowMs() - t0, r];
+}
+
+/** Nearest-rank percentile (p in 0..100) of a list of numbers. */
+function percentile(samples, p) {
+  if (!samples.length) return NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+}
+
+function median(samples) {
+  if (!samples.length) return NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function summary(samples) {
+  return { n: samples.length, median: median(samples), p95: percentile(samples, 95), min: Math.min(...samples), max: Math.max(...samples) };
+}
+
+module.exports = { nowMs, timed, percentile, median, summary };
