@@ -1,6 +1,7 @@
 import {
   ConflictError,
   ConnectionError,
+  DockerApiError,
   DockyardError,
   NotFoundError,
   TimeoutError,
@@ -25,6 +26,9 @@ import {
 } from "./types";
 
 export type Logger = (message: string) => void;
+
+/** How long a swarm network may take to release endpoints of containers that just left. */
+const ENDPOINT_RELEASE_TIMEOUT_MS = 15_000;
 
 /** How long a new swarm network may take to be allocated. */
 const ALLOCATION_TIMEOUT_MS = 15_000;
@@ -296,10 +300,36 @@ export class DestinationController implements ResourceController<DestinationInpu
         if (!(err instanceof NotFoundError)) throw err;
       }
     }
-    try {
-      await docker.removeNetwork(id);
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
+    await this.remove(docker, id, state);
+  }
+
+  /**
+   * Remove the network. A swarm network stays "in use" for a moment after its
+   * last container leaves (other nodes release their endpoints lazily), and
+   * this node sees only its own containers: retry for a bounded time, then
+   * say what is probably holding it.
+   */
+  private async remove(docker: DockerClient, id: string, state: DestinationState): Promise<void> {
+    const deadline = Date.now() + ENDPOINT_RELEASE_TIMEOUT_MS;
+    for (;;) {
+      try {
+        await docker.removeNetwork(id);
+        return;
+      } catch (err) {
+        if (err instanceof NotFoundError) return;
+        const inUse = err instanceof DockerApiError && /active endpoints|in use/i.test(err.message);
+        if (!inUse) throw err;
+        if (Date.now() >= deadline) {
+          throw new ConflictError(
+            409,
+            `${docker.target}: network '${state.network}' still has endpoints after ${ENDPOINT_RELEASE_TIMEOUT_MS / 1000} s` +
+              (state.type === "swarm" ? ": containers or services on other swarm nodes are probably attached to it. " : ". ") +
+              `Stop or disconnect them, then run again.`,
+            { cause: err },
+          );
+        }
+        await new Promise((r) => setTimeout(r, 500));
+      }
     }
   }
 }
