@@ -16,11 +16,14 @@ const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 
+const net = require("node:net");
+
 const Docker = require("dockerode");
 const { Transport } = require("pulumi-dockyard/provider");
 
 const { DockerCli } = require("./lib/dockercli");
 const { createBenchStack, startSampler, timedPulumiCommand, repoRoot } = require("./lib/deploy");
+const { rawHttp } = require("./lib/rawhttp");
 const { SshdLogWindow } = require("./lib/sshdlog");
 const { nowMs, timed, summary } = require("./lib/stats");
 const report = require("./lib/report");
@@ -121,15 +124,30 @@ async function perOperation(h, local, cli) {
   const [connectMs] = await timed(() => dy.ping()); // SSH handshake + first channel + one call
   out.dockyardFirstCallMs = connectMs;
 
-  const samples = { dockyard: { inspect: [], create: [], remove: [] }, local: { inspect: [], create: [], remove: [] } };
-  const order = (i) => (i % 2 ? ["dockyard", "local"] : ["local", "dockyard"]);
-  log(`per-operation: inspect x${INSPECT_SAMPLES} (+${WARMUP} warm-up), Dockyard transport and local socket`);
+  // Where inspect's time goes: the same GET as bare HTTP/1.1 on one kept-alive
+  // stream, an SSH channel of the same connection and a local socket connection.
+  const inspectPath = `/networks/${encodeURIComponent(probeId)}?verbose=false`;
+  const sshStream = dy.session.openDockerSocket(h.dockerSocket, 30_000, spec.hostKey);
+  const localStream = net.connect(h.dockerSocket);
+  const rawSsh = rawHttp(sshStream);
+  const rawLocal = rawHttp(localStream);
+  methods.rawSsh = { inspect: () => rawSsh(inspectPath) };
+  methods.rawLocal = { inspect: () => rawLocal(inspectPath) };
+
+  const samples = { dockyard: { inspect: [], create: [], remove: [] }, local: { inspect: [], create: [], remove: [] }, rawSsh: { inspect: [] }, rawLocal: { inspect: [] } };
+  const inspectors = ["dockyard", "local", "rawSsh", "rawLocal"];
+  log(`per-operation: inspect x${INSPECT_SAMPLES} (+${WARMUP} warm-up), Dockyard transport and local socket (and bare HTTP on each)`);
   for (let i = 0; i < WARMUP + INSPECT_SAMPLES; i++) {
-    for (const m of order(i)) {
+    // Interleaved, and who goes first rotates, so background load hits all alike.
+    for (let k = 0; k < inspectors.length; k++) {
+      const m = inspectors[(i + k) % inspectors.length];
       const [ms] = await timed(methods[m].inspect);
       if (i >= WARMUP) samples[m].inspect.push(ms);
     }
   }
+  sshStream.destroy();
+  localStream.destroy();
+  const order = (i) => (i % 2 ? ["dockyard", "local"] : ["local", "dockyard"]);
   log(`per-operation: create+remove x${CREATE_SAMPLES}, Dockyard transport and local socket`);
   for (let i = 0; i < CREATE_SAMPLES; i++) {
     for (const m of order(i)) {
@@ -140,7 +158,7 @@ async function perOperation(h, local, cli) {
     }
   }
   out.dockyardMetrics = { ...transport.pool.metrics };
-  out.dockyardCalls = 1 + WARMUP + INSPECT_SAMPLES + 2 * CREATE_SAMPLES;
+  out.dockyardCalls = 1 + 2 * (WARMUP + INSPECT_SAMPLES) + 2 * CREATE_SAMPLES; // the bare-HTTP inspects ride the same connection
   transport.closeAll();
 
   // (c) the docker CLI over SSH, plain and with connection sharing.

@@ -25,6 +25,10 @@ function ratio(a, b) {
   return `${r < 10 ? r.toFixed(2) : r.toFixed(1)}×`;
 }
 
+function cell(s) {
+  return `${ms(s.median)} / ${ms(s.p95)}`;
+}
+
 function verdict(ok) {
   return ok ? "HOLDS" : "DOES NOT HOLD";
 }
@@ -56,7 +60,6 @@ function render(r) {
 
   // Per-operation latency.
   out.push("## Per-operation latency (ms, median / p95)", "");
-  const cell = (s) => `${ms(s.median)} / ${ms(s.p95)}`;
   const rows = [];
   for (const op of ["inspect", "create", "remove"]) {
     const d = meth.dockyard[op];
@@ -88,6 +91,26 @@ function render(r) {
     ),
     "",
   );
+  if (meth.rawSsh && meth.rawLocal) {
+    const d = meth.dockyard.inspect;
+    const l = meth.local.inspect;
+    const rs = meth.rawSsh.inspect;
+    const rl = meth.rawLocal.inspect;
+    out.push(
+      "Where an inspect's time goes (same loop, ms, median / p95):",
+      "",
+      table(
+        ["Path", "Latency", "Step", "Adds (medians)"],
+        [
+          ["bare HTTP/1.1, kept-alive local socket connection: the daemon's own time", cell(rl), "", ""],
+          ["bare HTTP/1.1 on one forwarded SSH channel of Dockyard's connection", cell(rs), "the SSH hop (ssh2 + sshd + loopback TCP)", ms(rs.median - rl.median)],
+          ["(a) Dockyard `DockerClient` on the same connection", cell(d), "the client layer (docker-modem, agent, channel socket, timeout, JSON)", ms(d.median - rs.median)],
+          ["(b) dockerode, local socket", cell(l), "dockerode's client layer + a connection per request", ms(l.median - rl.median)],
+        ],
+      ),
+      "",
+    );
+  }
   const dm = p.dockyardMetrics;
   out.push(
     `(a) Dockyard's \`DockerClient\` on a fresh \`Transport\`; its first call (SSH handshake, first channel, \`/_ping\`) took ${ms(p.dockyardFirstCallMs)} ms, ` +
