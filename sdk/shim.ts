@@ -12,6 +12,14 @@ import type * as pulumi from "@pulumi/pulumi";
  * Keep this file's behaviour stable: stacks store what it serializes to.
  */
 export function shim(kind: "server" | "destination"): pulumi.dynamic.ResourceProvider {
+  // One object per kind: Pulumi caches a provider's serialization by object
+  // identity, so every resource after the first reuses it.
+  return (shims[kind] ??= makeShim(kind));
+}
+
+const shims: Partial<Record<"server" | "destination", pulumi.dynamic.ResourceProvider>> = {};
+
+function makeShim(kind: "server" | "destination"): pulumi.dynamic.ResourceProvider {
   return {
     check: (olds, news) => require("pulumi-dockyard/dynamic").providers[kind].check(olds, news),
     diff: (id, olds, news) => require("pulumi-dockyard/dynamic").providers[kind].diff(id, olds, news),
