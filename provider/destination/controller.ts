@@ -190,8 +190,21 @@ export class DestinationController implements ResourceController<DestinationInpu
       return { id, state: stateFrom(inputs, observe(net), false) };
     } catch (err) {
       // Leave nothing half-done: the network is not in state yet, so remove it.
-      await docker.removeNetwork(id).catch(() => undefined);
-      throw err;
+      const left = await docker.removeNetwork(id).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      if (left === undefined) throw err;
+      // It could not be removed either (say the connection is gone): say so,
+      // naming it. It carries this destination's owner label, so the next
+      // `pulumi up` takes it over instead of failing on the name.
+      const why = err instanceof Error ? err.message : String(err);
+      throw new DockyardError(
+        err instanceof DockyardError ? err.code : "CONNECTION",
+        `${target}: network '${inputs.network}' (id ${id.slice(0, 12)}) was created but setting it up failed: ${why}. ` +
+          `Removing it failed too, so it is left on the server; the next \`pulumi up\` takes it over.`,
+        { cause: err },
+      );
     }
   }
 

@@ -26,7 +26,7 @@ import { promisify } from "node:util";
 
 import * as pulumi from "@pulumi/pulumi";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 import type * as Dockyard from "../../sdk";
 import { changesOf, cleanupAllTestStacks, createTestStack, ensurePulumiCli, repoRoot, type TestStack } from "../support/pulumi";
@@ -211,6 +211,11 @@ function keyLines(key: string): string[] {
 // ------------------------------------------------------------ faults in up
 
 describe("faults during up", () => {
+  // A test that fails half-way must not leave the spare sshd down for the next.
+  afterEach(async () => {
+    await testhostAsync("spare", "start");
+  });
+
   it("the spare sshd is killed during up: a clear error, state matches the daemon, a re-run converges", async () => {
     const stackName = uniq("kill");
     const prefix = uniq("dyrel-kill");
