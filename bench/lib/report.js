@@ -104,7 +104,7 @@ function render(r) {
         [
           ["bare HTTP/1.1, kept-alive local socket connection: the daemon's own time", cell(rl), "", ""],
           ["bare HTTP/1.1 on one forwarded SSH channel of Dockyard's connection", cell(rs), "the SSH hop (ssh2 + sshd + loopback TCP)", ms(rs.median - rl.median)],
-          ["(a) Dockyard `DockerClient` on the same connection", cell(d), "the client layer (docker-modem, agent, channel socket, timeout, JSON)", ms(d.median - rs.median)],
+          ["(a) Dockyard `DockerClient` on the same connection", cell(d), "the client layer (node:http request, agent, channel socket, AbortController + timer, JSON)", ms(d.median - rs.median)],
           ["(b) dockerode, local socket", cell(l), "dockerode's client layer + a connection per request", ms(l.median - rl.median)],
         ],
       ),
