@@ -32,6 +32,15 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        // Tools, not checks: `npx vitest run --project tools` (never run by npm test).
+        test: {
+          name: "tools",
+          include: ["test/tools/**/*.test.ts"],
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+        },
+      },
     ],
   },
 });

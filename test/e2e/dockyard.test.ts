@@ -6,16 +6,15 @@
 // The provider process loads the compiled package: run `npm run build` first.
 //
 // Recording the upgrade fixture (test/fixtures/state-0.1.0.json) anew:
-//   DOCKYARD_RECORD_FIXTURE=1 npx vitest run --project e2e test/e2e/dockyard.test.ts -t "records"
+//   npx vitest run --project tools   (test/tools/record-fixture.ts)
 
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
-import * as path from "node:path";
 
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { changesOf, cleanupAllTestStacks, createTestStack, ensurePulumiCli, repoRoot, TestStack } from "../support/pulumi";
+import { changesOf, cleanupAllTestStacks, createTestStack, ensurePulumiCli, TestStack } from "../support/pulumi";
 import { cleanup, docker, dockerOk, read, testHost, type TestHost } from "../support/testhost";
 import {
     fill,
@@ -25,15 +24,13 @@ import {
     loadExampleRunner,
     networksOwnedBy,
     placeholdersIn,
-    scrub,
     stepRecorder,
     type ExportedDeployment,
-    type Placeholders,
 } from "./helpers";
+import { FIXTURE, fixtureValues, type Fixture } from "./fixture";
 
 const SERVER_TYPE = "pulumi-nodejs:dynamic/dockyard:Server";
 const DESTINATION_TYPE = "pulumi-nodejs:dynamic/dockyard:Destination";
-const FIXTURE = path.join(repoRoot, "test", "fixtures", "state-0.1.0.json");
 
 const hex = () => randomBytes(4).toString("hex");
 
@@ -314,96 +311,15 @@ describe("a Server with three Destinations", () => {
 // current SDK's, for refresh and destroy. It stays valid only because it is a
 // thin shim that `require`s pulumi-dockyard/dynamic at run time.
 
-interface Fixture {
-    description: string;
-    recordedWith: Record<string, string>;
-    project: string;
-    stack: string;
-    placeholders: Record<string, string>;
-    deployment: ExportedDeployment;
-}
-
-/** The machine-specific values that replace the fixture's placeholders. */
-function fixtureValues(nets: { NET_WEB: string; NET_SVC: string; NET_GONE: string }): Placeholders {
-    return {
-        ROOT_KEY: read(h.rootKey),
-        HOST_PUBLIC_KEY: h.hostPublicKey,
-        HOST_KEY_FINGERPRINT: h.hostKeyFingerprint,
-        HOST: h.host,
-        PORT: h.port,
-        ...nets,
-    };
-}
-
-const FIXTURE_PLACEHOLDERS: Record<string, string> = {
-    ROOT_KEY: "the test host's root private key (testhost env.json rootKey, file contents)",
-    HOST_PUBLIC_KEY: "the test host's SSH host public key",
-    HOST_KEY_FINGERPRINT: "its SHA256 fingerprint",
-    HOST: "the test host's address",
-    PORT: "its SSH port (a number)",
-    NET_WEB: "network of destination 'web' (standalone)",
-    NET_SVC: "network of destination 'svc' (swarm)",
-    NET_GONE: "network of destination 'gone' (standalone; the test never creates it)",
-};
-
 describe("a state recorded by an earlier version", () => {
     const prefix = `dyfx-${hex()}`;
     const nets = { NET_WEB: `${prefix}-web`, NET_SVC: `${prefix}-svc`, NET_GONE: `${prefix}-gone` };
 
     afterAll(() => cleanup(prefix));
 
-    it.runIf(process.env.DOCKYARD_RECORD_FIXTURE)("records the fixture", async () => {
-        const project = "dockyard-fixture";
-        const stack = "recorded";
-        const s = await createTestStack({
-            projectName: project,
-            stackName: stack,
-            program: async () => {
-                const cfg = new pulumi.Config();
-                const server = new dockyard.Server("server", {
-                    host: cfg.require("host"),
-                    port: cfg.requireNumber("port"),
-                    privateKey: cfg.requireSecret("sshKey"),
-                    // No hostKey: the key seen first is recorded in the state (trust on first use).
-                });
-                new dockyard.Destination("web", { server, type: "standalone", network: nets.NET_WEB, name: "web", labels: { tier: "front" } });
-                new dockyard.Destination("svc", { server, type: "swarm", network: nets.NET_SVC, name: "svc", labels: { tier: "services" } });
-                new dockyard.Destination("gone", { server, type: "standalone", network: nets.NET_GONE, name: "gone" });
-                return { hostKeyFingerprint: server.hostKeyFingerprint };
-            },
-            config: { host: h.host, port: String(h.port), sshKey: { value: read(h.rootKey), secret: true } },
-        });
-        try {
-            await s.up();
-            const exported = (await s.exportStack()) as ExportedDeployment;
-            const scrubbed = scrub(exported, fixtureValues(nets)) as ExportedDeployment;
-            const text = JSON.stringify(scrubbed);
-            expect(text).not.toContain("PRIVATE KEY");
-            expect(text).not.toContain(h.hostPublicKey);
-            const fixture: Fixture = {
-                description:
-                    "A stack of pulumi-dockyard 0.1.0 (one Server, three Destinations on the local test host), exported with " +
-                    "`pulumi stack export --show-secrets` and scrubbed: machine-specific values are {{PLACEHOLDERS}} that " +
-                    "test/e2e/dockyard.test.ts fills in before `pulumi stack import`. Network ids are the recording's own.",
-                recordedWith: {
-                    "pulumi-dockyard": JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")).version,
-                    pulumi: "v3.276.0",
-                },
-                project,
-                stack,
-                placeholders: FIXTURE_PLACEHOLDERS,
-                deployment: scrubbed,
-            };
-            fs.mkdirSync(path.dirname(FIXTURE), { recursive: true });
-            fs.writeFileSync(FIXTURE, JSON.stringify(fixture, null, 2) + "\n");
-        } finally {
-            await s.cleanup();
-        }
-    });
-
     it("imports, refreshes and destroys with the current code", async () => {
         const fixture = JSON.parse(fs.readFileSync(FIXTURE, "utf8")) as Fixture;
-        const deployment = fill(fixture.deployment, fixtureValues(nets)) as ExportedDeployment;
+        const deployment = fill(fixture.deployment, fixtureValues(h, nets)) as ExportedDeployment;
         expect(placeholdersIn(deployment)).toEqual([]);
         const recorded = deployment.deployment.resources;
         const byName = (name: string) => recorded.find((r) => r.urn.endsWith(`::${name}`))!;
