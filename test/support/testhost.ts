@@ -74,6 +74,10 @@ export function testhost(...args: string[]): string {
 export function cleanup(prefix: string): void {
   const containers = docker("ps", "-aq", "--filter", `name=${prefix}`).split("\n").filter(Boolean);
   if (containers.length) dockerOk("rm", "-f", ...containers);
-  const nets = docker("network", "ls", "-q", "--filter", `name=${prefix}`).split("\n").filter(Boolean);
-  if (nets.length) dockerOk("network", "rm", ...nets);
+  // A swarm network is released a moment after its last container goes: retry (bounded).
+  for (let i = 0; i < 20; i++) {
+    const nets = docker("network", "ls", "-q", "--filter", `name=${prefix}`).split("\n").filter(Boolean);
+    if (nets.length === 0 || dockerOk("network", "rm", ...nets)) return;
+    execFileSync("sleep", ["0.5"]);
+  }
 }
