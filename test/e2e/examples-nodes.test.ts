@@ -19,7 +19,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { changesOf, cleanupAllTestStacks, createTestStack, ensurePulumiCli, type TestStack } from "../support/pulumi";
-import { networksNamed, nodeDocker, nodeDockerOk, readNodes, testhostNodes, type Node, type Nodes } from "../support/nodes";
+import { canPing, ipOf, networksNamed, nodeDocker, nodeDockerOk, readNodes, testhostNodes, type Node, type Nodes } from "../support/nodes";
 import { testHost } from "../support/testhost";
 import { inspectNetwork, loadDockyard, loadExampleRunner, type NetworkInfo } from "./helpers";
 
@@ -152,18 +152,7 @@ function run(node: Node, name: string, network: string): void {
     nodeDocker(node, "run", "-d", "--name", name, "--network", network, nodes.image, "sleep", "600");
 }
 
-function ipOf(node: Node, container: string, network: string): string {
-    return nodeDocker(node, "inspect", "-f", `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, container);
-}
 
-/** Ping from a container; overlay peers may need a moment until gossip has spread, so retry. */
-async function canPing(node: Node, from: string, target: string, tries = 40): Promise<boolean> {
-    for (let i = 0; i < tries; i++) {
-        if (nodeDockerOk(node, "exec", from, "ping", "-c", "1", "-W", "1", target)) return true;
-        await sleep(250);
-    }
-    return false;
-}
 
 async function waitFor(what: string, ok: () => boolean, ms = 30_000): Promise<void> {
     const until = Date.now() + ms;
@@ -205,9 +194,9 @@ describe("examples on several nodes", () => {
             const ipB = ipOf(workerB, b, network);
             expect(ipA).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
             expect(ipA).not.toBe(ipB);
-            expect(await canPing(workerA, a, ipB), `${a} on ${workerA.name} pings ${ipB}`).toBe(true);
-            expect(await canPing(workerB, b, ipA), `${b} on ${workerB.name} pings ${ipA}`).toBe(true);
-            expect(await canPing(workerB, b, a), `${b} pings ${a} by name`).toBe(true);
+            expect(await canPing(workerA, a, ipB, 40), `${a} on ${workerA.name} pings ${ipB}`).toBe(true);
+            expect(await canPing(workerB, b, ipA, 40), `${b} on ${workerB.name} pings ${ipA}`).toBe(true);
+            expect(await canPing(workerB, b, a, 40), `${b} pings ${a} by name`).toBe(true);
 
             expect(changesOf((await s.preview()).changeSummary)).toEqual({});
 

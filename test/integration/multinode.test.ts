@@ -16,6 +16,8 @@ import {
 import type { NetworkCreateBody } from "../../provider/transport/docker";
 import { harness } from "../support/controllers";
 import {
+  canPing,
+  ipOf,
   networksNamed,
   nodeDocker,
   nodeDockerOk,
@@ -58,18 +60,7 @@ function run(node: Node, name: string, network: string): void {
   nodeDocker(node, "run", "-d", "--name", name, "--network", network, nodes.image, "sleep", "600");
 }
 
-function ipOf(node: Node, container: string, network: string): string {
-  return nodeDocker(node, "inspect", "-f", `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, container);
-}
 
-/** Ping from a container; overlay peers may need a moment until gossip has spread, so retry. */
-async function canPing(node: Node, from: string, target: string, tries = 20): Promise<boolean> {
-  for (let i = 0; i < tries; i++) {
-    if (nodeDockerOk(node, "exec", from, "ping", "-c", "1", "-W", "1", target)) return true;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return false;
-}
 
 function removeContainers(node: Node, ...names: string[]): void {
   nodeDockerOk(node, "rm", "-f", ...names);
@@ -149,9 +140,9 @@ describe("multi-node swarm", () => {
       const ipA = ipOf(workerA, a, overlay);
       const ipB = ipOf(workerB, b, overlay);
       expect(ipA).not.toBe(ipB);
-      expect(await canPing(workerA, a, ipB)).toBe(true);
-      expect(await canPing(workerB, b, ipA)).toBe(true);
-      expect(await canPing(workerB, b, a)).toBe(true); // by name, resolved by the swarm's DNS
+      expect(await canPing(workerA, a, ipB, 20)).toBe(true);
+      expect(await canPing(workerB, b, ipA, 20)).toBe(true);
+      expect(await canPing(workerB, b, a, 20)).toBe(true); // by name, resolved by the swarm's DNS
 
       // A standalone destination on worker A: a bridge only A has.
       local = await t.createDestination(servers[1]!, { network: std, type: "standalone" });
@@ -159,7 +150,7 @@ describe("multi-node swarm", () => {
       run(workerA, c, std);
       run(workerA, d, std);
       const ipC = ipOf(workerA, c, std);
-      expect(await canPing(workerA, d, ipC)).toBe(true); // reachable on A itself...
+      expect(await canPing(workerA, d, ipC, 20)).toBe(true); // reachable on A itself...
       expect(await canPing(workerB, b, ipC, 2)).toBe(false); // ...not from B
       expect(networksNamed(workerB, std)).toEqual([]);
       expect(networksNamed(manager, std)).toEqual([]);

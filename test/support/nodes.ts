@@ -149,3 +149,17 @@ export function nodeLeftovers(): string[] {
   if (files) out.push(`files: ${files.replace(/\n/g, " ")}`);
   return out;
 }
+
+/** A container's address on one network, as its node sees it. */
+export function ipOf(node: Node, container: string, network: string): string {
+  return nodeDocker(node, "inspect", "-f", `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, container);
+}
+
+/** Ping from a container; overlay peers may need a moment until gossip has spread, so retry. */
+export async function canPing(node: Node, from: string, target: string, tries: number): Promise<boolean> {
+  for (let i = 0; i < tries; i++) {
+    if (nodeDockerOk(node, "exec", from, "ping", "-c", "1", "-W", "1", target)) return true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}
