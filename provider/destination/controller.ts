@@ -198,13 +198,14 @@ export class DestinationController implements ResourceController<DestinationInpu
       // It could not be removed either (say the connection is gone): say so,
       // naming it. It carries this destination's owner label, so the next
       // `pulumi up` takes it over instead of failing on the name.
-      const why = err instanceof Error ? err.message : String(err);
-      throw new DockyardError(
-        err instanceof DockyardError ? err.code : "CONNECTION",
-        `${target}: network '${inputs.network}' (id ${id.slice(0, 12)}) was created but setting it up failed: ${why}. ` +
-          `Removing it failed too, so it is left on the server; the next \`pulumi up\` takes it over.`,
-        { cause: err },
-      );
+      const full = err instanceof Error ? err.message : String(err);
+      const why = full.startsWith(`${target}: `) ? full.slice(target.length + 2) : full;
+      const message =
+        `network '${inputs.network}' (id ${id.slice(0, 12)}) was created but setting it up failed (${why}). ` +
+        `Removing it failed too, so it is left on the server; the next \`pulumi up\` takes it over.`;
+      // Keep the kind of failure: a broken link stays a ConnectionError.
+      if (err instanceof ConnectionError) throw new ConnectionError(target, message, { cause: err, code: err.code });
+      throw new DockyardError(err instanceof DockyardError ? err.code : "CONNECTION", `${target}: ${message}`, { cause: err });
     }
   }
 

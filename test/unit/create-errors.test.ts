@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConflictError, DockerApiError } from "../../provider";
+import { ConflictError, ConnectionError, DestinationController, DockerApiError, type Transport } from "../../provider";
 import { checkDestination } from "../../provider/destination/check";
 import { createBody, explainCreateError } from "../../provider/destination/docker";
 
@@ -47,5 +47,47 @@ describe("the create request", () => {
   });
   it("asks for an attachable overlay for swarm", () => {
     expect(createBody({ ...inputs, type: "swarm" })).toMatchObject({ Driver: "overlay", Attachable: true });
+  });
+});
+
+describe("a create cut off after Docker made the network", () => {
+  const target = "root@h:22";
+  const created = "0123456789abcdef0123456789abcdef";
+  /** A client whose link breaks right after the create call; `removeFails` decides whether the rollback gets through. */
+  function brokenAfterCreate(removeFails: boolean) {
+    const removed: string[] = [];
+    const client = {
+      target,
+      listNetworks: async () => [],
+      createNetwork: async () => created,
+      inspectNetwork: async () => {
+        throw new ConnectionError(target, "connection reset by the server");
+      },
+      removeNetwork: async (id: string) => {
+        if (removeFails) throw new ConnectionError(target, "connection refused: is sshd listening on port 22?");
+        removed.push(id);
+      },
+    };
+    const ctl = new DestinationController({ docker: () => client } as unknown as Transport, () => {});
+    return { ctl, removed };
+  }
+
+  it("removes it again and reports the original failure", async () => {
+    const { ctl, removed } = brokenAfterCreate(false);
+    const err = await ctl.create(inputs).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect((err as Error).message).toBe("root@h:22: connection reset by the server");
+    expect(removed).toEqual([created]);
+  });
+
+  it("when removing fails too, names the network left behind once, keeps the error's kind and says what the next up does", async () => {
+    const { ctl } = brokenAfterCreate(true);
+    const err = await ctl.create(inputs).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect((err as ConnectionError).code).toBe("CONNECTION");
+    expect((err as Error).message).toBe(
+      "root@h:22: network 'prod' (id 0123456789ab) was created but setting it up failed (connection reset by the server). " +
+        "Removing it failed too, so it is left on the server; the next `pulumi up` takes it over.",
+    );
   });
 });
