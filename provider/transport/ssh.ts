@@ -194,9 +194,6 @@ export class SshSession {
         settled = true;
         this.hostKey = seen;
         this.pool.metrics.handshakes++;
-        // Many small request/response exchanges: Nagle's algorithm would add
-        // a delayed-ACK wait (~40 ms) to each of them.
-        client.setNoDelay(true);
         client.once("close", () => {
           if (this.client === client) this.client = undefined;
         });
@@ -208,6 +205,11 @@ export class SshSession {
       client.once("close", () => fail(new Error("connection closed during handshake")));
       try {
         client.connect(config);
+        // Set before the handshake, not after: the handshake and every request
+        // later are small request/response exchanges, and Nagle's algorithm
+        // would add a delayed-ACK wait (~40 ms) to each of them (five during
+        // key exchange and public-key authentication alone).
+        client.setNoDelay(true);
       } catch (err) {
         fail(err);
       }
