@@ -9,6 +9,7 @@
 //   DYBENCH_INSPECT_SAMPLES  inspect samples per method [200]
 //   DYBENCH_CREATE_SAMPLES   create+remove samples per method [50]
 //   DYBENCH_PARALLEL         pulumi --parallel; empty = the CLI's default [empty]
+//   DYBENCH_REPEATS          runs of each preview and refresh; the median is reported [3]
 //   DYBENCH_PULUMI_BIN       bin dir printed by scripts/pulumi-cli (bench/run sets it)
 const { execFileSync } = require("node:child_process");
 const { randomBytes } = require("node:crypto");
@@ -35,6 +36,7 @@ const SIZES = envList("DYBENCH_SIZES", [10, 50, 200]);
 const INSPECT_SAMPLES = envNum("DYBENCH_INSPECT_SAMPLES", 200);
 const CREATE_SAMPLES = envNum("DYBENCH_CREATE_SAMPLES", 50);
 const WARMUP = 10;
+const REPEATS = envNum("DYBENCH_REPEATS", 3);
 const PARALLEL = process.env.DYBENCH_PARALLEL ? Number(process.env.DYBENCH_PARALLEL) : undefined;
 
 /** pulumi's operations in flight: --parallel if given, else the CLI's default (read from `pulumi up --help`). */
@@ -253,6 +255,75 @@ async function measureOp(h, cmd, name, fn) {
   };
 }
 
+/**
+ * `measureOp` REPEATS times; the run with the median wall time is reported,
+ * with every run's time, the most handshakes and the highest peak RSS of any
+ * run, and sshd's other connections summed. `check` sees each run's result.
+ */
+async function measureMedian(h, cmd, name, fn, check = () => {}) {
+  const runs = [];
+  for (let i = 0; i < REPEATS; i++) {
+    const r = await measureOp(h, cmd, name, fn);
+    check(r.result);
+    runs.push(r);
+  }
+  const sorted = [...runs].sort((a, b) => a.wallMs - b.wallMs);
+  const mid = sorted[Math.floor((sorted.length - 1) / 2)];
+  const handshakes = Math.max(...runs.map((r) => r.handshakes));
+  const others = runs.reduce((a, r) => a + r.sshdAcceptedAll - r.handshakes, 0);
+  return {
+    ...mid,
+    runsMs: runs.map((r) => r.wallMs),
+    handshakes,
+    sshdAcceptedAll: handshakes + others,
+    providerPeakRssMiB: Math.max(...runs.map((r) => r.providerPeakRssMiB)),
+  };
+}
+
+/** Input keys of the first resource of `type` in a stack's state, without the serialized provider. */
+async function inputKeys(stack, typeSuffix) {
+  const resources = (await stack.exportStack()).deployment?.resources ?? [];
+  const r = resources.find((x) => x.type.endsWith(typeSuffix));
+  if (!r) throw new Error(`no ${typeSuffix} in the stack`);
+  return Object.keys(r.inputs ?? {}).filter((k) => k !== "__provider").sort();
+}
+
+/**
+ * Pulumi's own floor at this N: preview and refresh of (1) a program with no
+ * resources and (2) the same number of no-op resources shaped like Dockyard's
+ * (bench/lib/deploy.js), no SSH, no Docker. `destKeys` are the input keys of a
+ * real Destination: the no-op one must have the same, or the comparison is off.
+ */
+async function pulumiFloor(h, cmd, binDir, n, live, destKeys) {
+  const out = {};
+  for (const kind of ["empty", "noop"]) {
+    const networks = Array.from({ length: n }, (_, i) => `${PREFIX}-${kind}-n${n}-${i}`);
+    const s = await createBenchStack({ cmd, binDir, h, networks, projectName: `${PREFIX}-${kind}-n${n}`, parallel: PARALLEL, kind });
+    live.add(s);
+    try {
+      log(`N=${n}: Pulumi's floor, ${kind === "empty" ? "no resources" : "no-op resources"}: up, preview, refresh`);
+      await s.up();
+      if (kind === "noop") {
+        const keys = await inputKeys(s.stack, ":NoopDestination");
+        if (JSON.stringify(keys) !== JSON.stringify(destKeys)) {
+          throw new Error(`the no-op Destination's inputs (${keys.join(",")}) no longer match a Destination's (${destKeys.join(",")}): update bench/lib/deploy.js`);
+        }
+      }
+      const noChanges = (r) => {
+        const c = changes(r.summary?.resourceChanges ?? r.changeSummary);
+        if (Object.keys(c).length) throw new Error(`${kind}: expected no changes, got ${JSON.stringify(c)}`);
+      };
+      const preview = await measureMedian(h, cmd, "preview", s.preview, (r) => noChanges({ changeSummary: r.changeSummary }));
+      const refresh = await measureMedian(h, cmd, "refresh", () => s.refresh(), noChanges);
+      out[kind] = { preview: { wallMs: preview.wallMs, runsMs: preview.runsMs, cpuS: preview.cpuS }, refresh: { wallMs: refresh.wallMs, runsMs: refresh.runsMs, cpuS: refresh.cpuS } };
+    } finally {
+      await s.cleanup({ destroy: true });
+      live.delete(s);
+    }
+  }
+  return out;
+}
+
 async function deployment(h, local, cli, cmd, binDir, n, live, { cliLoops = true } = {}) {
   const prefix = `${PREFIX}-n${n}-`;
   const networks = Array.from({ length: n }, (_, i) => `${prefix}${i}`);
@@ -270,15 +341,16 @@ async function deployment(h, local, cli, cmd, binDir, n, live, { cliLoops = true
     res.ops.up = up;
 
     log(`N=${n}: pulumi preview (no changes)`);
-    const preview = await measureOp(h, cmd, "preview", s.preview);
-    const pc = changes(preview.result.changeSummary);
-    if (Object.keys(pc).length) throw new Error(`preview: expected no changes, got ${JSON.stringify(pc)}`);
+    const preview = await measureMedian(h, cmd, "preview", s.preview, (r) => {
+      const pc = changes(r.changeSummary);
+      if (Object.keys(pc).length) throw new Error(`preview: expected no changes, got ${JSON.stringify(pc)}`);
+    });
     res.ops.preview = preview;
 
     log(`N=${n}: pulumi refresh`);
     let refresh;
     try {
-      refresh = await measureOp(h, cmd, "refresh", () => s.refresh());
+      refresh = await measureMedian(h, cmd, "refresh", () => s.refresh());
     } catch (err) {
       // Measure the Destinations' refresh even when the Server's fails, and say so in the report.
       res.refreshFailure = firstError(err);
@@ -286,11 +358,12 @@ async function deployment(h, local, cli, cmd, binDir, n, live, { cliLoops = true
       const resources = (await s.stack.exportStack()).deployment?.resources ?? [];
       const server = resources.find((r) => r.type.endsWith(":Server"));
       if (!server) throw err;
-      refresh = await measureOp(h, cmd, "refresh", () => s.refresh({ exclude: [server.urn] }));
+      refresh = await measureMedian(h, cmd, "refresh", () => s.refresh({ exclude: [server.urn] }));
       refresh.excluded = [server.urn];
     }
     res.ops.refresh = refresh;
     res.refreshChanges = changes(refresh.result.summary.resourceChanges);
+    if (n > 0) res.destKeys = await inputKeys(s.stack, ":Destination");
 
     log(`N=${n}: pulumi destroy`);
     const destroy = await measureOp(h, cmd, "destroy", s.destroy);
@@ -305,6 +378,8 @@ async function deployment(h, local, cli, cmd, binDir, n, live, { cliLoops = true
   }
 
   if (!cliLoops) return res;
+
+  res.pulumiFloor = await pulumiFloor(h, cmd, binDir, n, live, res.destKeys);
 
   // The daemon's floor: the same N networks created and removed straight on the local socket,
   // as many at a time as pulumi runs operations, no SSH and no Pulumi.
@@ -411,6 +486,7 @@ async function main() {
   results.retries = retries;
   results.durationS = (nowMs() - t0) / 1000;
   results.sizes = SIZES;
+  results.repeats = REPEATS;
 
   const text = report.render(results);
   process.stdout.write(text);

@@ -56,11 +56,117 @@ function program(h, privateKey, networks) {
   };
 }
 
+/** Pulumi's floor, part one: a program with no resources at all. */
+function emptyProgram() {
+  return async () => ({});
+}
+
 /**
- * A stack for `networks` on the test host. `cmd` from timedPulumiCommand.
+ * A provider that makes no remote call: create echoes its inputs (plus a
+ * network's outputs), diff reports no change, read returns what it holds.
+ * Serialized by Pulumi like Dockyard's shim, so it must be self-contained.
+ */
+const noopProvider = {
+  async create(inputs) {
+    const extra = inputs.network
+      ? { networkId: "0".repeat(64), driver: "bridge", scope: "local", subnets: ["10.96.0.0/24"], adopted: false }
+      : {
+          dockerVersion: "0",
+          apiVersion: "0",
+          os: "linux",
+          architecture: "x86_64",
+          swarmState: "active",
+          swarmRole: "manager",
+          connection: {
+            host: inputs.host,
+            port: inputs.port,
+            user: inputs.user,
+            privateKey: inputs.privateKey,
+            hostKey: inputs.hostKey,
+            dockerSocket: inputs.dockerSocket,
+            perDialTimeout: inputs.perDialTimeout,
+            dialErrorLimit: inputs.dialErrorLimit,
+          },
+        };
+    return { id: `noop-${Math.random().toString(16).slice(2)}`, outs: { ...inputs, ...extra } };
+  },
+  async diff() {
+    return { changes: false, replaces: [], stables: [], deleteBeforeReplace: false };
+  },
+  async read(id, props) {
+    return { id, props };
+  },
+};
+
+/**
+ * Pulumi's floor, part two: a Server-like resource and n Destination-like
+ * resources whose inputs have the shape the SDK sends for a Destination (the
+ * same keys, the connection a secret built from the Server's outputs), served
+ * by `noopProvider`. The difference between Dockyard and this is Dockyard's
+ * own work; `sameShape` in bench.js checks that the keys still match.
+ */
+function noopProgram(h, privateKey, networks) {
+  return async () => {
+    const pulumi = require("@pulumi/pulumi");
+    const server = new pulumi.dynamic.Resource(
+      noopProvider,
+      "server",
+      {
+        host: h.host,
+        port: h.port,
+        user: "root",
+        privateKey: pulumi.secret(privateKey),
+        hostKey: h.hostPublicKey,
+        dockerSocket: "/var/run/docker.sock",
+        perDialTimeout: 15,
+        dialErrorLimit: 10,
+        name: "server",
+        swarmRole: undefined,
+        connection: undefined,
+      },
+      { additionalSecretOutputs: ["privateKey", "connection"] },
+      "bench",
+      "NoopServer",
+    );
+    networks.forEach(
+      (network, i) =>
+        new pulumi.dynamic.Resource(
+          noopProvider,
+          `dest-${i}`,
+          {
+            connection: server.connection,
+            serverName: server.name,
+            serverSwarmRole: server.swarmRole,
+            owner: `${pulumi.getProject()}/${pulumi.getStack()}/dest-${i}`,
+            name: pulumi.interpolate`${server.name}-${network}`,
+            network,
+            type: "standalone",
+            attachable: true,
+            internal: false,
+            ipv6: false,
+            driverOptions: {},
+            labels: {},
+            connect: [],
+            adopt: false,
+            force: false,
+          },
+          { additionalSecretOutputs: ["connection"] },
+          "bench",
+          "NoopDestination",
+        ),
+    );
+    return {};
+  };
+}
+
+const PROGRAMS = { dockyard: program, empty: emptyProgram, noop: noopProgram };
+
+/**
+ * A stack for `networks` on the test host. `cmd` from timedPulumiCommand;
+ * `kind` picks the program: "dockyard" (default), "empty" or "noop".
  * Returns { stack, ops, cleanup }.
  */
-async function createBenchStack({ cmd, binDir, h, networks, projectName, parallel }) {
+async function createBenchStack({ cmd, binDir, h, networks, projectName, parallel, kind = "dockyard" }) {
   const { LocalWorkspace } = require("@pulumi/pulumi/automation");
   const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), `${projectName}-`));
   const workDir = path.join(repoRoot, "bench", "results", `work-${projectName}-${randomBytes(4).toString("hex")}`);
@@ -85,7 +191,7 @@ async function createBenchStack({ cmd, binDir, h, networks, projectName, paralle
   let stack;
   try {
     stack = await LocalWorkspace.createStack(
-      { projectName, stackName: "bench", program: program(h, privateKey, networks) },
+      { projectName, stackName: "bench", program: PROGRAMS[kind](h, privateKey, networks) },
       {
         workDir,
         pulumiHome: env.PULUMI_HOME,
