@@ -25,11 +25,11 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 
 import * as pulumi from "@pulumi/pulumi";
-import type { EngineEvent } from "@pulumi/pulumi/automation";
+import type { EngineEvent, PulumiFn } from "@pulumi/pulumi/automation";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 import type * as Dockyard from "../../sdk";
-import { changesOf, cleanupAllTestStacks, createTestStack, ensurePulumiCli, repoRoot, type TestStack } from "../support/pulumi";
+import { changesOf, cleanupAllTestStacks, createTestStack, ensurePulumiCli, repoRoot, type TestConfigValue, type TestStack } from "../support/pulumi";
 import { DelayProxy, Sandbox } from "../support/sandbox";
 import { read, testHost, testhost, uniq, type TestHost } from "../support/testhost";
 
@@ -78,6 +78,17 @@ interface FleetOptions {
   extra?: (i: number, cfg: pulumi.Config) => Record<string, unknown>;
 }
 
+/**
+ * A fresh stack of this suite: its name from `tag`, and `program` given a
+ * network-name prefix of its own (`dyrel-<tag>-…`).
+ */
+async function suiteStack(tag: string, program: (prefix: string) => PulumiFn, config: Record<string, TestConfigValue>) {
+  const stackName = uniq(tag);
+  const prefix = uniq(`dyrel-${tag}`);
+  const s = await createTestStack({ projectName: PROJECT, stackName, program: program(prefix), config });
+  return { s, stackName, prefix };
+}
+
 /** A Server and `count` (config) standalone Destinations named `<prefix>-<i>`. */
 function fleet(o: FleetOptions) {
   return async () => {
@@ -124,6 +135,25 @@ function afterCreated(n: number, fault: () => Promise<unknown>) {
       }
     },
   };
+}
+
+/**
+ * `up` with `fault` fired right after the second Destination is created. It
+ * must end within 90 s, in success or an error matching `clear`; returns the
+ * error's text ("" on success).
+ */
+async function upWithFault(s: TestStack, what: string, fault: () => Promise<unknown>, clear: RegExp): Promise<string> {
+  const f = afterCreated(2, fault);
+  const cap = capture(f.onEvent);
+  const started = Date.now();
+  const r = await attempt(s.up(cap.opts));
+  await f.state.fired;
+  expect(f.state.at, "the fault happened during up").toBeDefined();
+  expect(Date.now() - started).toBeLessThan(90_000);
+  report(what, r);
+  if (r.ok) return "";
+  expect(r.err.message).toMatch(clear);
+  return r.err.message;
 }
 
 /** One line in the test log saying how a faulted run ended. */
@@ -217,29 +247,21 @@ describe("faults during up", () => {
   });
 
   it("the spare sshd is killed during up: a clear error, state matches the daemon, a re-run converges", async () => {
-    const stackName = uniq("kill");
-    const prefix = uniq("dyrel-kill");
-    const s = await createTestStack({
-      projectName: PROJECT,
-      stackName,
-      program: fleet({
+    const { s, stackName } = await suiteStack("kill", (prefix) =>
+      fleet({
         prefix,
         chains: 2,
         server: () => ({ host: h.host, port: h.sparePort, user: "root", dockerSocket: sb.dockerSocket, perDialTimeout: 3, dialErrorLimit: 2 }),
       }),
-      config: { sshKey: { value: read(h.rootKey), secret: true }, count: "10" },
-    });
-    const fault = afterCreated(2, () => testhostAsync("spare", "stop"));
-    const cap = capture(fault.onEvent);
-    const started = Date.now();
-    const r = await attempt(s.up(cap.opts));
-    await fault.state.fired;
-    expect(fault.state.at, "the fault happened during up").toBeDefined();
+      { sshKey: { value: read(h.rootKey), secret: true }, count: "10" },
+    );
     // Two dials of 3 s each, a 5 s … 30 s call at most, plus the engine's own time.
-    expect(Date.now() - started).toBeLessThan(90_000);
-    report("spare sshd killed during up", r);
-    const errors = r.ok ? "" : r.err.message;
-    if (!r.ok) expect(errors).toMatch(/root@127\.0\.0\.1:2225: (connection refused: is sshd listening on port 2225\?|Docker .* failed in transit|connection reset by the server)/);
+    const errors = await upWithFault(
+      s,
+      "spare sshd killed during up",
+      () => testhostAsync("spare", "stop"),
+      /root@127\.0\.0\.1:2225: (.*\()?(connection refused: is sshd listening on port 2225\?|Docker .* failed in transit|connection reset by the server)/,
+    );
     // A network beyond the state may only be one whose create was cut off (its error names it).
     await expectStateMatchesDaemon(s, stackName, (name) => errors.includes(name));
 
@@ -249,43 +271,31 @@ describe("faults during up", () => {
   });
 
   it("the daemon is restarted during up: success or a clear error, state matches the daemon, a re-run converges", async () => {
-    const stackName = uniq("restart");
-    const prefix = uniq("dyrel-restart");
-    const s = await createTestStack({
-      projectName: PROJECT,
-      stackName,
-      program: fleet({ prefix, chains: 2, server: () => ({ host: sb.address, dockerSocket: sb.dockerSocket, hostKey: sb.hostPublicKey, perDialTimeout: 5, dialErrorLimit: 2 }) }),
-      config: { sshKey: { value: sb.clientKey, secret: true }, count: "10" },
-    });
-    const fault = afterCreated(2, () => sb.restartDockerdAsync());
-    const cap = capture(fault.onEvent);
-    const started = Date.now();
-    const r = await attempt(s.up(cap.opts));
-    await fault.state.fired;
-    expect(fault.state.at, "the fault happened during up").toBeDefined();
-    expect(Date.now() - started).toBeLessThan(90_000);
-    report("dockerd restarted during up", r);
-    const errors = r.ok ? "" : r.err.message;
+    const { s, stackName } = await suiteStack("restart", (prefix) =>
+      fleet({ prefix, chains: 2, server: () => ({ host: sb.address, dockerSocket: sb.dockerSocket, hostKey: sb.hostPublicKey, perDialTimeout: 5, dialErrorLimit: 2 }) }),
+      { sshKey: { value: sb.clientKey, secret: true }, count: "10" },
+    );
     // Ours, or the daemon's own answer while it shuts down, prefixed with the call that got it.
-    if (!r.ok) expect(errors).toMatch(/dockerd is not running|Docker .* failed in transit|Docker .* timed out after \d+ ms|network create \S+: Docker answered 5\d\d: /);
+    const errors = await upWithFault(
+      s,
+      "dockerd restarted during up",
+      () => sb.restartDockerdAsync(),
+      /dockerd is not running|Docker .* failed in transit|Docker .* timed out after \d+ ms|network create \S+: Docker answered 5\d\d: /,
+    );
     await expectStateMatchesDaemon(s, stackName, (name) => errors.includes(name));
     await expectConverges(s, stackName, 10);
     await dispose(s, stackName);
   });
 
   it("the connection drops between preview and up: up applies what preview showed, then nothing is left to do", async () => {
-    const stackName = uniq("drop");
-    const prefix = uniq("dyrel-drop");
-    const s = await createTestStack({
-      projectName: PROJECT,
-      stackName,
-      program: fleet({
+    const { s, stackName, prefix } = await suiteStack("drop", (prefix) =>
+      fleet({
         prefix,
         server: () => ({ host: h.host, port: h.sparePort, user: "root", dockerSocket: sb.dockerSocket, dialErrorLimit: 3 }),
         extra: (i, cfg) => ({ labels: { tier: i === 0 ? cfg.require("tier0") : "app" } }),
       }),
-      config: { sshKey: { value: read(h.rootKey), secret: true }, count: "3", tier0: "web" },
-    });
+      { sshKey: { value: read(h.rootKey), secret: true }, count: "3", tier0: "web" },
+    );
     await s.up();
     await s.setAllConfig({ count: "5", tier0: "front" });
     // Refresh talks to the server; the diff: two new destinations, one replaced (labels).
@@ -307,26 +317,18 @@ describe("faults during up", () => {
   describe("a slow link (150 ms each way, and a tbf rate limit on the sandbox's veth)", () => {
     let proxy: DelayProxy;
     beforeAll(async () => {
-      sb.shape(["tbf", "rate", "2mbit", "burst", "32kb", "latency", "400ms"]);
-      proxy = await new DelayProxy({ host: sb.address, port: sb.sshPort }, 150).start();
+      proxy = await sb.slowLink(150);
     });
-    afterAll(async () => {
-      await proxy?.stop();
-      sb.unshape();
-    });
+    afterAll(() => sb.fastLink());
 
     it("a handshake slower than perDialTimeout fails fast and clearly; with room to spare up succeeds; a re-run converges", async () => {
-      const stackName = uniq("slow");
-      const prefix = uniq("dyrel-slow");
-      const s = await createTestStack({
-        projectName: PROJECT,
-        stackName,
-        program: fleet({
+      const { s, stackName } = await suiteStack("slow", (prefix) =>
+        fleet({
           prefix,
           server: (cfg) => ({ host: "127.0.0.1", port: proxy.port, hostKey: sb.hostPublicKey, dockerSocket: sb.dockerSocket, perDialTimeout: cfg.requireNumber("perDialTimeout"), dialErrorLimit: 2 }),
         }),
-        config: { sshKey: { value: sb.clientKey, secret: true }, count: "4", perDialTimeout: "1" },
-      });
+        { sshKey: { value: sb.clientKey, secret: true }, count: "4", perDialTimeout: "1" },
+      );
       let started = Date.now();
       const first = await attempt(s.up());
       const failedAfter = Date.now() - started;
@@ -354,14 +356,10 @@ describe("faults during up", () => {
 
 describe("concurrency", () => {
   it("up --parallel 32 with 100 destinations: all created over one SSH connection, no refused channels, no duplicates; a second up changes nothing", async () => {
-    const stackName = uniq("many");
-    const prefix = uniq("dyrel-many");
-    const s = await createTestStack({
-      projectName: PROJECT,
-      stackName,
-      program: fleet({ prefix, server: () => ({ host: sb.address, dockerSocket: sb.dockerSocket, hostKey: sb.hostPublicKey }) }),
-      config: { sshKey: { value: sb.clientKey, secret: true }, count: "100" },
-    });
+    const { s, stackName } = await suiteStack("many", (prefix) =>
+      fleet({ prefix, server: () => ({ host: sb.address, dockerSocket: sb.dockerSocket, hostKey: sb.hostPublicKey }) }),
+      { sshKey: { value: sb.clientKey, secret: true }, count: "100" },
+    );
     try {
       const offset = sb.sshdLogSize();
       const cap = capture();
@@ -397,12 +395,8 @@ describe("concurrency", () => {
 
 describe("bad input through the SDK and the engine", () => {
   it("a preview with bad input fails naming the field, and nothing reaches the server", async () => {
-    const stackName = uniq("bad");
-    const prefix = uniq("dyrel-bad");
-    const s = await createTestStack({
-      projectName: PROJECT,
-      stackName,
-      program: async () => {
+    const { s, stackName } = await suiteStack("bad", (prefix) =>
+      async () => {
         const cfg = new pulumi.Config();
         const bad = cfg.require("case");
         const server = new dockyard.Server("server", {
@@ -419,8 +413,8 @@ describe("bad input through the SDK and the engine", () => {
           labels: bad === "labels" ? { tier: 5 as unknown as string } : { tier: "web" },
         });
       },
-      config: { sshKey: { value: sb.clientKey, secret: true }, case: "network" },
-    });
+      { sshKey: { value: sb.clientKey, secret: true }, case: "network" },
+    );
     // The engine words a check failure as "resource 'x': property <field> value {…} has a problem: <reason>".
     const cases: Array<[string, RegExp]> = [
       ["network", /resource 'dest': property network value .* has a problem: must start with a letter or digit/],

@@ -264,13 +264,9 @@ describe("the connection drops between preview and up, in one provider process",
 describe("a slow link (150 ms each way, plus a tbf rate limit on the sandbox's veth)", () => {
   let proxy: DelayProxy;
   beforeAll(async () => {
-    sb.shape(["tbf", "rate", "2mbit", "burst", "32kb", "latency", "400ms"]);
-    proxy = await new DelayProxy({ host: sb.address, port: sb.sshPort }, 150).start();
+    proxy = await sb.slowLink(150);
   });
-  afterAll(async () => {
-    await proxy?.stop();
-    sb.unshape();
-  });
+  afterAll(() => sb.fastLink());
 
   const viaProxy = (extra: Record<string, unknown> = {}) => ({
     host: "127.0.0.1",

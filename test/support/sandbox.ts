@@ -169,6 +169,26 @@ export class Sandbox {
     sh("ip", ["netns", "exec", this.ns, "tc", "qdisc", "del", "dev", "eth0", "root"], { allowFail: true });
   }
 
+  private linkProxy: DelayProxy | undefined;
+
+  /**
+   * The slow link of the fault suites: a tbf rate limit on the veth pair and,
+   * in front of the sandbox's sshd, a proxy on 127.0.0.1 that delays every
+   * byte `delayMs` each way (this kernel has no netem). Connect to the
+   * returned proxy's port; `fastLink()` undoes both.
+   */
+  async slowLink(delayMs = 150): Promise<DelayProxy> {
+    this.shape(["tbf", "rate", "2mbit", "burst", "32kb", "latency", "400ms"]);
+    this.linkProxy = await new DelayProxy({ host: this.address, port: this.sshPort }, delayMs).start();
+    return this.linkProxy;
+  }
+
+  async fastLink(): Promise<void> {
+    await this.linkProxy?.stop();
+    this.linkProxy = undefined;
+    this.unshape();
+  }
+
   // ------------------------------------------------------------------ sshd
 
   private writeSshdConf(): void {
