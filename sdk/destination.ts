@@ -10,7 +10,8 @@ export interface DestinationArgs {
   name?: pulumi.Input<string>;
   /**
    * Docker network name, unique per server: `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`, at most 255 characters.
-   * Default: the resource name plus a random suffix, chosen once. Replaces.
+   * Default: the resource name plus a suffix derived from the project, stack and resource name, so a re-run
+   * after an interrupted create picks the same name and takes over what it left. Chosen once. Replaces.
    */
   network?: pulumi.Input<string>;
   /**

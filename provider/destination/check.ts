@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { isUnknown, type CheckResult } from "../resource";
 import type { ConnectionSpec } from "../transport/types";
 import { Checker } from "../validate";
@@ -14,10 +14,17 @@ const MAX_LABELS = 100;
 /** Every input: the server's (set by the SDK from the Server) and the user's. */
 const FIELDS = ["connection", "serverName", "serverSwarmRole", "owner", ...DESTINATION_INPUT_KEYS] as const;
 
-/** A Docker network name derived from the resource name, with a random suffix. */
+/**
+ * A Docker network name derived from the resource name, with a suffix derived
+ * from the owner (project/stack/resource). The same resource gets the same
+ * name on every run: a network left by a create that was cut off before the
+ * engine recorded it is found and taken over by the next run (its owner label
+ * matches), and two stacks on one server never pick the same name.
+ */
 export function generateNetworkName(owner: string): string {
   const base = (owner.split("/").pop() ?? "dest").replace(/[^a-zA-Z0-9_.-]/g, "-").replace(/^[^a-zA-Z0-9]+/, "");
-  return `${(base || "dest").slice(0, 200)}-${randomBytes(4).toString("hex")}`;
+  const suffix = createHash("sha256").update(owner).digest("hex").slice(0, 8);
+  return `${(base || "dest").slice(0, 200)}-${suffix}`;
 }
 
 function checkCidr(c: Checker, property: string, v: string | undefined, family: 4 | 6): Cidr | undefined {

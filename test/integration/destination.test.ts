@@ -214,6 +214,19 @@ describe("Destination lifecycle", () => {
     expect(second.state.adopted).toBe(false);
   });
 
+  it("converges the same way when the network name was generated: the next run picks the same name", async () => {
+    const owner = `itest/stack/${P}-gen`;
+    const first = await t.createDestination(server, { owner, type: "standalone" });
+    expect(first.state.network).toMatch(new RegExp(`^${P}-gen-[0-9a-f]{8}$`));
+    // Not recorded (the run was cut off): check runs again with no olds.
+    const second = await t.createDestination(server, { owner, type: "standalone" });
+    expect(second.state.network).toBe(first.state.network);
+    expect(second.id).toBe(first.id);
+    expect(second.state.adopted).toBe(false);
+    await t.ctl.destination.delete(second.id, second.state);
+    expect(dockerOk("network", "inspect", first.state.network)).toBe(false);
+  });
+
   it("many destinations on one server side by side", async () => {
     const names = Array.from({ length: 12 }, (_, i) => `${P}-many-${i}`);
     const created = await Promise.all(names.map((network) => t.createDestination(server, { network, type: "standalone" })));

@@ -42,6 +42,16 @@ describe("Destination check", () => {
     expect(checkDestination({ ...noName, network: first }, noName).inputs.network).toBe(first);
   });
 
+  it("generates the same name on every run for the same owner, and other names for other owners", () => {
+    const { network: _n, ...noName } = base;
+    const name = (owner: string) => checkDestination(undefined, { ...noName, owner }).inputs.network;
+    // A create cut off before the engine recorded it is retried with no olds: the name must not change.
+    expect(name("proj/dev/prod")).toBe(name("proj/dev/prod"));
+    expect(name("proj/prod/prod")).not.toBe(name("proj/dev/prod"));
+    expect(name("other/dev/prod")).not.toBe(name("proj/dev/prod"));
+    expect(name("proj/dev/prod")).toMatch(/^prod-[0-9a-f]{8}$/);
+  });
+
   it("keeps the owner recorded at creation", () => {
     const r = checkDestination({ ...base, owner: "proj/dev/old-name" }, { ...base, owner: "proj/dev/new-name" });
     expect(r.inputs.owner).toBe("proj/dev/old-name");
