@@ -19,7 +19,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { changesOf, cleanupAllTestStacks, createTestStack, ensurePulumiCli, type TestStack } from "../support/pulumi";
-import { canPing, ipOf, networksNamed, nodeDocker, nodeDockerOk, readNodes, testhostNodes, type Node, type Nodes } from "../support/nodes";
+import { canPing, ipOf, networkEvents, networksNamed, nodeDocker, nodeDockerOk, readNodes, testhostNodes, type Node, type Nodes } from "../support/nodes";
 import { testHost } from "../support/testhost";
 import { inspectNetwork, loadDockyard, loadExampleRunner, type NetworkInfo } from "./helpers";
 
@@ -115,17 +115,6 @@ function whereIs(network: string): string[] {
     const found = nodes.nodes.filter((n) => networksNamed(n, network).length > 0).map((n) => n.name);
     if (inspectNetwork(network)) found.push("test host");
     return found;
-}
-
-/** Network events for `name` on any node since `since` (unix seconds). */
-function networkEvents(name: string, since: number): string[] {
-    const until = String(Math.ceil(Date.now() / 1000) + 1);
-    return nodes.nodes.flatMap((n) =>
-        nodeDocker(n, "events", "--since", String(since), "--until", until, "--filter", "type=network", "--format", "{{.Action}} {{.Actor.Attributes.name}}")
-            .split("\n")
-            .filter((l) => l.endsWith(` ${name}`))
-            .map((l) => `${n.name}: ${l}`),
-    );
 }
 
 /** Dockyard's own labels (without pinning the whole set) and exactly the example's labels besides. */
@@ -284,7 +273,7 @@ describe("examples on several nodes", () => {
             expect(msg).toMatch(/\bServer\b[^.]*\bmanager\b/);
 
             expect(whereIs(network)).toEqual([]);
-            expect(networkEvents(network, since)).toEqual([]);
+            expect(networkEvents(nodes, network, since)).toEqual([]);
 
             const resources = await s.resources();
             expect(resources.filter((r) => r.type === DESTINATION_TYPE)).toEqual([]);

@@ -18,6 +18,7 @@ import { harness } from "../support/controllers";
 import {
   canPing,
   ipOf,
+  networkEvents,
   networksNamed,
   nodeDocker,
   nodeDockerOk,
@@ -77,17 +78,6 @@ async function deleteDestination(id: string, state: DestinationState): Promise<v
       await new Promise((r) => setTimeout(r, 250));
     }
   }
-}
-
-/** Network create/destroy events for `name` on any node since `since` (unix seconds). */
-function networkEvents(name: string, since: number): string[] {
-  const until = String(Math.ceil(Date.now() / 1000) + 1);
-  return nodes.nodes.flatMap((n) =>
-    nodeDocker(n, "events", "--since", String(since), "--until", until, "--filter", "type=network", "--format", "{{.Action}} {{.Actor.Attributes.name}}")
-      .split("\n")
-      .filter((l) => l.endsWith(` ${name}`))
-      .map((l) => `${n.name}: ${l}`),
-  );
 }
 
 function expectNowhere(network: string): void {
@@ -174,7 +164,7 @@ describe("multi-node swarm", () => {
     expect(msg).toContain(`a swarm worker (node ${workerA.swarmNodeId})`);
     expect(msg).toMatch(/Create it through a Server connected to a manager node/);
     expectNowhere(network);
-    expect(networkEvents(network, since)).toEqual([]);
+    expect(networkEvents(nodes, network, since)).toEqual([]);
   });
 
   it("keeps two standalone destinations with the same network name on two servers apart", async () => {

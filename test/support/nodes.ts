@@ -150,6 +150,17 @@ export function nodeLeftovers(): string[] {
   return out;
 }
 
+/** Network events (create, destroy, …) for `name` on any node since `since` (unix seconds), each as "<node>: <action> <name>". */
+export function networkEvents(nodes: Nodes, name: string, since: number): string[] {
+  const until = String(Math.ceil(Date.now() / 1000) + 1);
+  return nodes.nodes.flatMap((n) =>
+    nodeDocker(n, "events", "--since", String(since), "--until", until, "--filter", "type=network", "--format", "{{.Action}} {{.Actor.Attributes.name}}")
+      .split("\n")
+      .filter((l) => l.endsWith(` ${name}`))
+      .map((l) => `${n.name}: ${l}`),
+  );
+}
+
 /** A container's address on one network, as its node sees it. */
 export function ipOf(node: Node, container: string, network: string): string {
   return nodeDocker(node, "inspect", "-f", `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, container);
