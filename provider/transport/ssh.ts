@@ -64,6 +64,39 @@ export async function withDeadline<T>(
 }
 
 /**
+ * Open one channel (`open` is the ssh2 call: forwardOut, exec, …) with a
+ * deadline. ssh2 cannot cancel a channel request, so a channel that arrives
+ * after the deadline is closed at once instead of staying open on the server
+ * (sshd limits open channels per connection). `mapError` turns ssh2's refusal
+ * into the caller's error; without it the raw error is passed on.
+ */
+export function openChannel(
+  target: string,
+  what: string,
+  ms: number,
+  open: (cb: (err: Error | undefined, ch: ClientChannel) => void) => void,
+  mapError: (err: Error) => unknown = (err) => err,
+): Promise<ClientChannel> {
+  let timedOut = false;
+  return withDeadline(
+    target,
+    what,
+    ms,
+    () =>
+      new Promise<ClientChannel>((resolve, reject) => {
+        open((err, ch) => {
+          if (err) return reject(mapError(err));
+          if (timedOut) ch.close();
+          resolve(ch);
+        });
+      }),
+    () => {
+      timedOut = true;
+    },
+  );
+}
+
+/**
  * One SSH connection to one endpoint, shared by every caller. Connects lazily,
  * reconnects after a drop, enforces the host key, and opens channels to the
  * Docker socket.
@@ -262,14 +295,12 @@ export class SshSession {
   /** A TCP stream to host:port through this session (used for jump hosts). */
   async forwardTcp(host: string, port: number, timeoutMs: number, hostKey?: string): Promise<ClientChannel> {
     const c = await this.connect(hostKey);
-    return withDeadline(this.target, `forwarding to ${host}:${port}`, timeoutMs, () =>
-      new Promise<ClientChannel>((resolve, reject) => {
-        c.forwardOut("127.0.0.1", 0, host, port, (err, ch) => {
-          if (err) {
-            reject(new ConnectionError(this.target, `jump host cannot reach ${host}:${port}: ${err.message}`, { cause: err }));
-          } else resolve(ch);
-        });
-      }),
+    return openChannel(
+      this.target,
+      `forwarding to ${host}:${port}`,
+      timeoutMs,
+      (cb) => c.forwardOut("127.0.0.1", 0, host, port, cb),
+      (err) => new ConnectionError(this.target, `jump host cannot reach ${host}:${port}: ${err.message}`, { cause: err }),
     );
   }
 
@@ -296,28 +327,8 @@ export class SshSession {
   private async openDockerChannel(socketPath: string, timeoutMs: number, hostKey?: string): Promise<ClientChannel> {
     const c = await this.connect(hostKey);
     if (!this.streamLocalRefused) {
-      let pending: ClientChannel | undefined;
-      let timedOut = false;
       try {
-        return await withDeadline(
-          this.target,
-          `opening ${socketPath}`,
-          timeoutMs,
-          () =>
-            new Promise<ClientChannel>((resolve, reject) => {
-              c.openssh_forwardOutStreamLocal(socketPath, (err, ch) => {
-                if (err) return reject(err);
-                pending = ch;
-                // A channel that arrives after the deadline is closed, not leaked.
-                if (timedOut) ch.close();
-                resolve(ch);
-              });
-            }),
-          () => {
-            timedOut = true;
-            pending?.close();
-          },
-        );
+        return await openChannel(this.target, `opening ${socketPath}`, timeoutMs, (cb) => c.openssh_forwardOutStreamLocal(socketPath, cb));
       } catch (err) {
         if (err instanceof DockyardError) throw err;
         if ((err as { reason?: number }).reason === OPEN_ADMINISTRATIVELY_PROHIBITED) {
@@ -346,14 +357,12 @@ export class SshSession {
       socketPath === DEFAULTS.dockerSocket
         ? ["docker", "system", "dial-stdio"]
         : ["docker", "-H", `unix://${socketPath}`, "system", "dial-stdio"];
-    const channel = await withDeadline(this.target, "starting docker system dial-stdio", timeoutMs, () =>
-      new Promise<ClientChannel>((resolve, reject) => {
-        c.exec(shellCommand(argv), (err, ch) => {
-          if (err) {
-            reject(new ConnectionError(this.target, `cannot run docker system dial-stdio: ${err.message}`, { cause: err }));
-          } else resolve(ch);
-        });
-      }),
+    const channel = await openChannel(
+      this.target,
+      "starting docker system dial-stdio",
+      timeoutMs,
+      (cb) => c.exec(shellCommand(argv), cb),
+      (err) => new ConnectionError(this.target, `cannot run docker system dial-stdio: ${err.message}`, { cause: err }),
     );
     // A failing dial-stdio exits at once; turn its stderr into a clear error.
     // Its stdout may end before the exit status arrives: the socket waits for
@@ -457,6 +466,7 @@ export class SshSession {
   async run(argv: readonly string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
     const c = await this.connect();
     let channel: ClientChannel | undefined;
+    let timedOut = false;
     return withDeadline(
       this.target,
       `running ${argv[0]}`,
@@ -466,6 +476,8 @@ export class SshSession {
           c.exec(shellCommand(argv), (err, ch) => {
             if (err) return reject(new ConnectionError(this.target, `exec failed: ${err.message}`, { cause: err }));
             channel = ch;
+            // Arrived after the deadline: close it rather than leave it open.
+            if (timedOut) ch.close();
             let stdout = "";
             let stderr = "";
             let code = 0;
@@ -475,7 +487,10 @@ export class SshSession {
             ch.on("close", () => resolve({ code, stdout, stderr }));
           });
         }),
-      () => channel?.close(),
+      () => {
+        timedOut = true;
+        channel?.close();
+      },
     );
   }
 

@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { cidrsOverlap, cidrWithin, parseCidr, type Cidr } from "../../provider/destination/cidr";
 import { describeHostKey, hostKeyFingerprint } from "../../provider/transport/hostkey";
 import { shellCommand, shellQuote } from "../../provider/transport/shell";
-import { endpointKey } from "../../provider/transport/ssh";
+import { endpointKey, openChannel } from "../../provider/transport/ssh";
+import { TimeoutError } from "../../provider/errors";
+import type { ClientChannel } from "ssh2";
 import { describeEndpoint } from "../../provider/transport/types";
 import { compareApiVersions, swarmRoleOf } from "../../provider/server/docker";
 import { sshKeygen } from "../support/keys";
@@ -85,5 +87,34 @@ describe("daemon facts", () => {
     expect(swarmRoleOf({ LocalNodeState: "inactive" })).toBe("none");
     expect(swarmRoleOf({ LocalNodeState: "active", ControlAvailable: true })).toBe("manager");
     expect(swarmRoleOf({ LocalNodeState: "active", ControlAvailable: false })).toBe("worker");
+  });
+});
+
+describe("opening a channel with a deadline", () => {
+  /** A stand-in for an ssh2 channel: only `close` matters here. */
+  const fakeChannel = () => {
+    const ch = { closed: 0, close: () => void ch.closed++ };
+    return ch;
+  };
+
+  it("returns the channel when it arrives in time", async () => {
+    const ch = fakeChannel();
+    const got = await openChannel("t", "opening x", 1000, (cb) => setTimeout(() => cb(undefined, ch as unknown as ClientChannel), 5));
+    expect(got).toBe(ch);
+    expect(ch.closed).toBe(0);
+  });
+
+  it("times out, and closes a channel that arrives after the deadline instead of leaking it", async () => {
+    const ch = fakeChannel();
+    let deliver: () => void = () => undefined;
+    const opening = openChannel("t", "opening x", 20, (cb) => (deliver = () => cb(undefined, ch as unknown as ClientChannel)));
+    await expect(opening).rejects.toBeInstanceOf(TimeoutError);
+    deliver();
+    expect(ch.closed).toBe(1);
+  });
+
+  it("maps a refusal with the caller's mapping", async () => {
+    const refused = openChannel("t", "opening x", 1000, (cb) => cb(new Error("open failed"), undefined as unknown as ClientChannel), (e) => new Error(`mapped: ${e.message}`));
+    await expect(refused).rejects.toThrow("mapped: open failed");
   });
 });
