@@ -33,10 +33,24 @@ const ENDPOINT_RELEASE_TIMEOUT_MS = 15_000;
 /** How long a new swarm network may take to be allocated. */
 const ALLOCATION_TIMEOUT_MS = 15_000;
 
-/** Whether a container reference (name or id prefix) is among the attached ones. */
-function attached(o: Observed, ref: string): boolean {
+/** Whether a container reference (name, or an id prefix of 12 or more) names this container. */
+function refersTo(c: Observed["containers"][number], ref: string): boolean {
   const name = ref.replace(/^\//, "");
-  return o.containers.some((c) => c.name === name || (name.length >= 12 && c.id.startsWith(name)));
+  return c.name === name || (name.length >= 12 && c.id.startsWith(name));
+}
+
+/** Whether a container reference is among the attached ones. */
+function attached(o: Observed, ref: string): boolean {
+  return o.containers.some((c) => refersTo(c, ref));
+}
+
+/** What the server has under the keys the user gave; keys it no longer has are left out. */
+function observedFor(given: Record<string, string>, observed: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(
+    Object.keys(given)
+      .filter((k) => observed[k] !== undefined)
+      .map((k) => [k, observed[k] as string]),
+  );
 }
 
 /** The connection fields that identify the daemon; a change means another network entirely. */
@@ -73,14 +87,8 @@ export function stateFrom(inputs: DestinationInputs, o: Observed, adopted: boole
     if (mtu !== undefined) s.mtu = Number(mtu);
     else delete s.mtu;
   }
-  s.driverOptions = Object.fromEntries(
-    Object.keys(inputs.driverOptions)
-      .filter((k) => o.options[k] !== undefined)
-      .map((k) => [k, o.options[k] as string]),
-  );
-  s.labels = adopted
-    ? Object.fromEntries(Object.keys(inputs.labels).filter((k) => o.labels[k] !== undefined).map((k) => [k, o.labels[k] as string]))
-    : o.labels;
+  s.driverOptions = observedFor(inputs.driverOptions, o.options);
+  s.labels = adopted ? observedFor(inputs.labels, o.labels) : o.labels;
   s.connect = inputs.connect.filter((c) => attached(o, c));
   return s;
 }
@@ -296,7 +304,7 @@ export class DestinationController implements ResourceController<DestinationInpu
       );
       return;
     }
-    const listed = o.containers.filter((c) => state.connect.some((ref) => attached({ ...o, containers: [c] }, ref)));
+    const listed = o.containers.filter((c) => state.connect.some((ref) => refersTo(c, ref)));
     const foreign = o.containers.filter((c) => !listed.includes(c));
     if (foreign.length && !state.force) {
       const names = foreign.map((c) => c.name).join(", ");
