@@ -3,7 +3,7 @@ import { isUnknown, type CheckResult } from "../resource";
 import type { ConnectionSpec } from "../transport/types";
 import { Checker } from "../validate";
 import { cidrContains, cidrWithin, parseAddress, parseCidr, type Cidr } from "./cidr";
-import { DESTINATION_INPUT_KEYS, type DestinationInputs, type DestinationType } from "./types";
+import { DESTINATION_INPUT_KEYS, resourceNameOf, type DestinationInputs, type DestinationType } from "./types";
 
 export const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const BUILTIN_NETWORKS = new Set(["bridge", "host", "none", "ingress", "docker_gwbridge"]);
@@ -22,7 +22,7 @@ const FIELDS = ["connection", "serverName", "serverSwarmRole", "owner", ...DESTI
  * matches), and two stacks on one server never pick the same name.
  */
 export function generateNetworkName(owner: string): string {
-  const base = (owner.split("/").pop() ?? "dest").replace(/[^a-zA-Z0-9_.-]/g, "-").replace(/^[^a-zA-Z0-9]+/, "");
+  const base = resourceNameOf(owner).replace(/[^a-zA-Z0-9_.-]/g, "-").replace(/^[^a-zA-Z0-9]+/, "");
   const suffix = createHash("sha256").update(owner).digest("hex").slice(0, 8);
   return `${(base || "dest").slice(0, 200)}-${suffix}`;
 }

@@ -7,6 +7,7 @@ import {
   LABEL_MANAGED,
   LABEL_OWNER,
   MTU_OPTION,
+  resourceNameOf,
   type DestinationInputs,
   type DestinationType,
 } from "./types";
@@ -26,7 +27,7 @@ export function managedLabels(inputs: DestinationInputs): Record<string, string>
   return {
     ...inputs.labels,
     [LABEL_MANAGED]: "true",
-    [LABEL_DESTINATION]: inputs.owner.split("/").pop() ?? inputs.owner,
+    [LABEL_DESTINATION]: resourceNameOf(inputs.owner),
     [LABEL_OWNER]: inputs.owner,
   };
 }

@@ -53,6 +53,11 @@ export interface DestinationState extends DestinationInputs {
 export const LABEL_MANAGED = "dockyard.managed";
 export const LABEL_DESTINATION = "dockyard.destination";
 export const LABEL_OWNER = "dockyard.owner";
+
+/** The resource name in an owner (`<project>/<stack>/<resource>`). */
+export function resourceNameOf(owner: string): string {
+  return owner.slice(owner.lastIndexOf("/") + 1);
+}
 export const MTU_OPTION = "com.docker.network.driver.mtu";
 
 export const IPAM_KEYS = ["subnet", "gateway", "ipRange", "ipv6Subnet", "ipv6Gateway", "ipv6IpRange"] as const;
