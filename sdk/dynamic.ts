@@ -46,6 +46,15 @@ function surface(err: unknown): Error {
   return new Error(String(err));
 }
 
+/** Run a remote operation; whatever it throws reaches the engine through `surface`. */
+async function surfaced<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw surface(err);
+  }
+}
+
 export function adapt<I extends object, S extends object>(ctl: ResourceController<I, S>): pulumi.dynamic.ResourceProvider {
   return {
     async check(olds: Props, news: Props) {
@@ -61,37 +70,20 @@ export function adapt<I extends object, S extends object>(ctl: ResourceControlle
         deleteBeforeReplace: r.deleteBeforeReplace,
       };
     },
-    async create(inputs: Props) {
-      try {
+    create: (inputs: Props) =>
+      surfaced(async () => {
         const r = await ctl.create(withoutProviderKey(inputs) as I);
         return { id: r.id, outs: wire(r.state) };
-      } catch (err) {
-        throw surface(err);
-      }
-    },
-    async read(id: string, props: Props) {
-      try {
+      }),
+    read: (id: string, props: Props) =>
+      surfaced(async () => {
         const r = await ctl.read(id, withoutProviderKey(props) as S);
         // No id: the object is gone, and the engine drops it from state.
         return r ? { id: r.id, props: wire(r.state) } : { id: undefined as unknown as string, props: {} };
-      } catch (err) {
-        throw surface(err);
-      }
-    },
-    async update(id: string, olds: Props, news: Props) {
-      try {
-        return { outs: wire(await ctl.update(id, withoutProviderKey(olds) as S, withoutProviderKey(news) as I)) };
-      } catch (err) {
-        throw surface(err);
-      }
-    },
-    async delete(id: string, props: Props) {
-      try {
-        await ctl.delete(id, withoutProviderKey(props) as S);
-      } catch (err) {
-        throw surface(err);
-      }
-    },
+      }),
+    update: (id: string, olds: Props, news: Props) =>
+      surfaced(async () => ({ outs: wire(await ctl.update(id, withoutProviderKey(olds) as S, withoutProviderKey(news) as I)) })),
+    delete: (id: string, props: Props) => surfaced(() => ctl.delete(id, withoutProviderKey(props) as S)),
   };
 }
 
