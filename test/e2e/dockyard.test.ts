@@ -21,6 +21,7 @@ import {
     inspectNetwork,
     isSecretValue,
     loadDockyard,
+    createExampleStack,
     loadExampleRunner,
     networksOwnedBy,
     placeholdersIn,
@@ -405,14 +406,7 @@ describe("examples", () => {
 
     it.each(["standalone", "swarm", "multi-server"])("%s: up then destroy", async (name) => {
         expect(runner.EXAMPLES).toContain(name);
-        const stackName = `t${hex()}`;
-        const project = runner.projectOf(name).name;
-        const s = await createTestStack({
-            projectName: project,
-            stackName,
-            program: runner.loadProgram(name),
-            config: runner.testHostConfig(name, h, stackName),
-        });
+        const { s, project, stackName } = await createExampleStack(runner, name, (stackName) => runner.testHostConfig(name, h, stackName));
         try {
             const up = await s.up();
             const created = changesOf(up.summary.resourceChanges).create ?? 0;

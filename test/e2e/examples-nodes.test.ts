@@ -12,23 +12,21 @@
 // beforeAll reuses nodes that are already up (scripts/testhost-nodes status),
 // otherwise starts three and removes them again in afterAll.
 
-import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { changesOf, cleanupAllTestStacks, createTestStack, ensurePulumiCli, type TestStack } from "../support/pulumi";
+import { changesOf, cleanupAllTestStacks, ensurePulumiCli, type TestStack } from "../support/pulumi";
 import { canPing, ipOf, networkEvents, networksNamed, nodeDocker, nodeDockerOk, readNodes, testhostNodes, type Node, type Nodes } from "../support/nodes";
 import { testHost } from "../support/testhost";
-import { inspectNetwork, loadDockyard, loadExampleRunner, type NetworkInfo } from "./helpers";
+import { createExampleStack, inspectNetwork, loadDockyard, loadExampleRunner, type NetworkInfo } from "./helpers";
 
 const SERVER_TYPE = "pulumi-nodejs:dynamic/dockyard:Server";
 const DESTINATION_TYPE = "pulumi-nodejs:dynamic/dockyard:Destination";
 
 /** The @pulumi/pulumi the compiled examples load (Node's own require, not vitest's). */
 
-const hex = () => randomBytes(4).toString("hex");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const runner = loadExampleRunner();
@@ -88,19 +86,8 @@ afterAll(async () => {
 }, 5 * 60_000);
 
 /** A stack of one example against some of the nodes. */
-async function exampleStack(
-    name: "swarm" | "multi-server",
-    servers: Record<string, Node>,
-): Promise<{ s: TestStack; project: string; stackName: string }> {
-    const stackName = `t${hex()}`;
-    const project = runner.projectOf(name).name;
-    const s = await createTestStack({
-        projectName: project,
-        stackName,
-        program: runner.loadProgram(name),
-        config: runner.nodesConfig(name, nodes, stackName, Object.values(servers)),
-    });
-    return { s, project, stackName };
+function exampleStack(name: "swarm" | "multi-server", servers: Record<string, Node>): Promise<{ s: TestStack; project: string; stackName: string }> {
+    return createExampleStack(runner, name, (stackName) => runner.nodesConfig(name, nodes, stackName, Object.values(servers)));
 }
 
 /** `docker network inspect` on one node, or undefined when it has no network of that name. */

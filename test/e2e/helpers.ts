@@ -2,13 +2,14 @@
 // provider process loads it, Docker network inspection, engine event capture
 // and the recorded-state fixture's placeholders.
 
+import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 
-import { repoRoot } from "../support/pulumi";
+import { createTestStack, repoRoot, type TestStack } from "../support/pulumi";
 import { docker, dockerOk } from "../support/testhost";
 
 const nativeRequire = createRequire(__filename);
@@ -40,6 +41,21 @@ export interface ExampleRunner {
 
 export function loadExampleRunner(): ExampleRunner {
     return nativeRequire(path.join(repoRoot, "scripts", "run-example.js")) as ExampleRunner;
+}
+
+/**
+ * A fresh stack (random name) running example `name` as an inline program
+ * under the example's own project name; `config` is made for that stack name.
+ */
+export async function createExampleStack(
+    runner: ExampleRunner,
+    name: string,
+    config: (stackName: string) => Record<string, { value: string; secret?: boolean }>,
+): Promise<{ s: TestStack; project: string; stackName: string }> {
+    const stackName = `t${randomBytes(4).toString("hex")}`;
+    const project = runner.projectOf(name).name;
+    const s = await createTestStack({ projectName: project, stackName, program: runner.loadProgram(name), config: config(stackName) });
+    return { s, project, stackName };
 }
 
 function newestMtime(dir: string): number {
