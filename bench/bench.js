@@ -206,6 +206,14 @@ function changes(summaryMap) {
   return Object.fromEntries(Object.entries(summaryMap ?? {}).filter(([op, n]) => op !== "same" && n > 0));
 }
 
+/** A `measureMedian` check that the operation changed nothing (preview results carry changeSummary, the others summary.resourceChanges). */
+function expectNoChanges(what) {
+  return (r) => {
+    const c = changes(r.summary?.resourceChanges ?? r.changeSummary);
+    if (Object.keys(c).length) throw new Error(`${what}: expected no changes, got ${JSON.stringify(c)}`);
+  };
+}
+
 /** The first diagnostic of a failed pulumi command, for the report. */
 function firstError(err) {
   const text = String(err?.message ?? err);
@@ -309,12 +317,8 @@ async function pulumiFloor(h, cmd, binDir, n, live, destKeys) {
           throw new Error(`the no-op Destination's inputs (${keys.join(",")}) no longer match a Destination's (${destKeys.join(",")}): update bench/lib/deploy.js`);
         }
       }
-      const noChanges = (r) => {
-        const c = changes(r.summary?.resourceChanges ?? r.changeSummary);
-        if (Object.keys(c).length) throw new Error(`${kind}: expected no changes, got ${JSON.stringify(c)}`);
-      };
-      const preview = await measureMedian(h, cmd, "preview", s.preview, (r) => noChanges({ changeSummary: r.changeSummary }));
-      const refresh = await measureMedian(h, cmd, "refresh", () => s.refresh(), noChanges);
+      const preview = await measureMedian(h, cmd, "preview", s.preview, expectNoChanges(`${kind}: preview`));
+      const refresh = await measureMedian(h, cmd, "refresh", () => s.refresh(), expectNoChanges(`${kind}: refresh`));
       out[kind] = { preview: { wallMs: preview.wallMs, runsMs: preview.runsMs, cpuS: preview.cpuS }, refresh: { wallMs: refresh.wallMs, runsMs: refresh.runsMs, cpuS: refresh.cpuS } };
     } finally {
       await s.cleanup({ destroy: true });
@@ -341,10 +345,7 @@ async function deployment(h, local, cli, cmd, binDir, n, live, { cliLoops = true
     res.ops.up = up;
 
     log(`N=${n}: pulumi preview (no changes)`);
-    const preview = await measureMedian(h, cmd, "preview", s.preview, (r) => {
-      const pc = changes(r.changeSummary);
-      if (Object.keys(pc).length) throw new Error(`preview: expected no changes, got ${JSON.stringify(pc)}`);
-    });
+    const preview = await measureMedian(h, cmd, "preview", s.preview, expectNoChanges("preview"));
     res.ops.preview = preview;
 
     log(`N=${n}: pulumi refresh`);
