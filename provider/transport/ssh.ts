@@ -419,8 +419,7 @@ export class SshSession {
           { cause },
         );
       }
-      const ids = await this.run(["id", "-u"], timeoutMs);
-      const groups = await this.run(["id", "-G"], timeoutMs);
+      const [ids, groups] = await Promise.all([this.run(["id", "-u"], timeoutMs), this.run(["id", "-G"], timeoutMs)]);
       const uid = Number(ids.stdout.trim());
       const gids = groups.stdout.trim().split(/\s+/).map(Number);
       const mode = st.mode & 0o777;
