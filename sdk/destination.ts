@@ -55,6 +55,9 @@ export interface DestinationArgs {
   force?: pulumi.Input<boolean>;
 }
 
+/** The type token Pulumi gives this dynamic resource. */
+const DESTINATION_TYPE = "pulumi-nodejs:dynamic/dockyard:Destination";
+
 /**
  * A Docker network on one server: where applications, databases and services
  * are deployed. Containers on different destinations cannot reach each other
@@ -85,10 +88,16 @@ export class Destination extends pulumi.dynamic.Resource {
     const { server, ...rest } = args;
     const props: Record<string, unknown> = {
       ...rest,
-      connection: server.connection,
+      // Secret here too, whatever the Server's output is marked (inputs and outputs in state).
+      connection: pulumi.secret(server.connection),
       serverName: server.name,
       serverSwarmRole: server.swarmRole,
       owner: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
+      // With the URN, the Server's id (a UUID recorded once in this stack's state) makes the
+      // owner unique to this resource of this stack. The provider's check gets no URN from
+      // the engine, so it is computed here.
+      serverId: server.id,
+      urn: pulumi.createUrn(name, DESTINATION_TYPE, opts?.parent),
       // Outputs, filled in by the provider.
       name: args.name,
       network: args.network,
