@@ -9,9 +9,12 @@ export interface DestinationArgs {
   /** Display name. Default: `<server name>-<network>`. Changes in place. */
   name?: pulumi.Input<string>;
   /**
-   * Docker network name, unique per server: `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`, at most 255 characters.
-   * Default: the resource name plus a suffix derived from the project, stack and resource name, so a re-run
-   * after an interrupted create picks the same name and takes over what it left. Chosen once. Replaces.
+   * Docker network name, unique per server: `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`, at most 255 characters; for
+   * `swarm`, what swarmkit accepts: at most 63 letters, digits, `-` and `_`, starting and ending with a letter
+   * or digit. Default: the resource name plus a suffix derived from the project, stack and resource name,
+   * the Server's id and the URN (at most 63 characters), so a re-run after an interrupted create picks the
+   * same name and takes over what it left, and another stack with the same names picks another. Chosen
+   * once. Replaces.
    */
   network?: pulumi.Input<string>;
   /**
@@ -40,12 +43,16 @@ export interface DestinationArgs {
   ipv6IpRange?: pulumi.Input<string>;
   /** MTU of the network's interfaces (68 to 65535). Replaces. */
   mtu?: pulumi.Input<number>;
-  /** Other driver options (`docker network create -o`). Replaces. */
+  /**
+   * Other driver options (`docker network create -o`). `com.docker.network.bridge.name` is refused: it can put
+   * the network on an existing host bridge. Replaces.
+   */
   driverOptions?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Labels on the network (string values; the `dockyard.` and `com.docker.` prefixes are reserved). Replaces. */
   labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /**
-   * Names of existing containers to attach, e.g. a reverse proxy: the explicit link across destinations.
+   * Names of existing containers to attach, e.g. a reverse proxy: the explicit link across destinations. An id
+   * must have at least 12 characters (a container whose name is all hex digits is written `/name`).
    * Changes in place; a container detached by hand is re-attached by the next `pulumi up`.
    */
   connect?: pulumi.Input<pulumi.Input<string>[]>;
