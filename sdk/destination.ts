@@ -104,7 +104,7 @@ export class Destination extends pulumi.dynamic.Resource {
       // owner unique to this resource of this stack. The provider's check gets no URN from
       // the engine, so it is computed here.
       serverId: server.id,
-      urn: pulumi.createUrn(name, DESTINATION_TYPE, opts?.parent),
+      resourceUrn: pulumi.createUrn(name, DESTINATION_TYPE, opts?.parent),
       // Outputs, filled in by the provider.
       name: args.name,
       network: args.network,

@@ -139,7 +139,7 @@ function noopProgram(h, privateKey, networks) {
             serverSwarmRole: server.swarmRole,
             owner: `${pulumi.getProject()}/${pulumi.getStack()}/dest-${i}`,
             serverId: server.id,
-            urn: pulumi.createUrn(`dest-${i}`, "pulumi-nodejs:dynamic/bench:NoopDestination"),
+            resourceUrn: pulumi.createUrn(`dest-${i}`, "pulumi-nodejs:dynamic/bench:NoopDestination"),
             name: pulumi.interpolate`${server.name}-${network}`,
             network,
             type: "standalone",

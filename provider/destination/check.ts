@@ -23,7 +23,7 @@ const LABEL_KEY = /^[A-Za-z0-9]([A-Za-z0-9._\/-]*[A-Za-z0-9])?$/;
 const MAX_LABELS = 100;
 
 /** Every input: the server's (set by the SDK from the Server) and the user's. */
-const FIELDS = ["connection", "serverName", "serverSwarmRole", "owner", "serverId", "urn", ...DESTINATION_INPUT_KEYS] as const;
+const FIELDS = ["connection", "serverName", "serverSwarmRole", "owner", "serverId", "resourceUrn", ...DESTINATION_INPUT_KEYS] as const;
 
 /**
  * A Docker network name derived from the resource name, with a suffix derived
@@ -104,7 +104,7 @@ export function checkDestination(
   const owner =
     typeof olds?.owner === "string" && olds.owner ? olds.owner : (c.string("owner", news.owner, { required: true, max: 1024 }) ?? "");
   const serverId = c.string("serverId", news.serverId, { required: true, max: 1024 }) ?? "";
-  const urn = c.string("urn", news.urn, { required: true, max: 4096 }) ?? "";
+  const urn = c.string("resourceUrn", news.resourceUrn, { required: true, max: 4096 }) ?? "";
 
   let network = c.string("network", news.network, {
     nonEmpty: true,
@@ -197,7 +197,7 @@ export function checkDestination(
     serverName,
     owner,
     serverId,
-    urn,
+    resourceUrn: urn,
     name,
     network: network as string,
     type,

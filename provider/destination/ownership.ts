@@ -21,8 +21,8 @@ export interface Owner {
  * same id on every run, also when a create was cut off before the engine
  * recorded it.
  */
-export function ownerIdOf(who: { owner: string; serverId: string; urn: string }): string {
-  return createHash("sha256").update(JSON.stringify([who.owner, who.serverId, who.urn])).digest("hex").slice(0, 32);
+export function ownerIdOf(who: { owner: string; serverId: string; resourceUrn: string }): string {
+  return createHash("sha256").update(JSON.stringify([who.owner, who.serverId, who.resourceUrn])).digest("hex").slice(0, 32);
 }
 
 /**

@@ -17,12 +17,12 @@ export interface DestinationInputs {
    */
   owner: string;
   /**
-   * The Server resource's id (set by the SDK): with `urn`, what makes the
+   * The Server resource's id (set by the SDK): with `resourceUrn`, what makes the
    * owner id unique to one resource of one stack (see `ownerIdOf`).
    */
   serverId: string;
-  /** The destination's full URN (set by the SDK). */
-  urn: string;
+  /** The destination's full URN (set by the SDK; `urn` itself is a name Pulumi keeps for its own). */
+  resourceUrn: string;
   /** Display name. */
   name: string;
   /** Docker network name. */

@@ -76,7 +76,9 @@ describe("two stacks with the same project and stack names, in two backends, on 
     };
 
     beforeAll(async () => {
-        docker("run", "-d", "--name", proxy, h.image, "sleep", "600");
+        // On a network of its own, not Docker's default bridge.
+        docker("network", "create", `${prefix}-home`);
+        docker("run", "-d", "--name", proxy, "--network", `${prefix}-home`, h.image, "sleep", "600");
         a = await createTestStack({ projectName: project, stackName, program, config: serverConfig() });
         b = await createTestStack({ projectName: project, stackName, program, config: serverConfig() });
     });

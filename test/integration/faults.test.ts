@@ -64,7 +64,7 @@ function destInputs(ctl: Controllers, server: ServerState, network: string, extr
     serverSwarmRole: server.swarmRole,
     owner: `faults/test/${network}`,
     serverId: "faults-server",
-    urn: `urn:pulumi:test::faults::pulumi-nodejs:dynamic/dockyard:Destination::${network}`,
+    resourceUrn: `urn:pulumi:test::faults::pulumi-nodejs:dynamic/dockyard:Destination::${network}`,
     network,
     labels: { suite: P },
     ...extra,

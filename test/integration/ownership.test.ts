@@ -28,6 +28,12 @@ function recorded(inputs: DestinationInputs, id: string, extra: Partial<Destinat
   return { ...inputs, networkId: id, driver: "bridge", scope: "local", adopted: false, subnets: [], ...extra };
 }
 
+/** A container on a network of this file's own (not Docker's default bridge), to be connected elsewhere. */
+function runContainer(name: string): void {
+  if (!dockerOk("network", "inspect", `${P}-home`)) docker("network", "create", `${P}-home`);
+  docker("run", "-d", "--name", name, "--network", `${P}-home`, h.image, "sleep", "600");
+}
+
 function networksOf(container: string): string[] {
   return Object.keys(JSON.parse(docker("inspect", "-f", "{{json .NetworkSettings.Networks}}", container)) as Record<string, unknown>);
 }
@@ -66,8 +72,8 @@ describe("an owner two stacks cannot share", () => {
     const network = `${P}-comp`;
     const owner = "itest/stack/net";
     const urn = (component: string) => `urn:pulumi:stack::itest::${component}$pulumi-nodejs:dynamic/dockyard:Destination::net`;
-    const a = await t.createDestination(server, { network, owner, urn: urn("app:A"), type: "standalone" });
-    const err = await t.createDestination(server, { network, owner, urn: urn("app:B"), type: "standalone" }).catch((e: unknown) => e);
+    const a = await t.createDestination(server, { network, owner, resourceUrn: urn("app:A"), type: "standalone" });
+    const err = await t.createDestination(server, { network, owner, resourceUrn: urn("app:B"), type: "standalone" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConflictError);
     expect(inspect(network).Id).toBe(a.id);
     expect(inspect(network).Labels[LABEL_OWNER_ID]).toBe(a.state.ownerId);
@@ -90,7 +96,7 @@ describe("a destination recorded before owner ids (no ownerId in its state)", ()
     const inputs = t.checkDestination(server, { network, type: "standalone", labels: { tier: "web" } });
     // The network as 0.1.0 labelled it, re-created (new id) while nobody looked.
     const id = handMade(network, { tier: "web", [LABEL_MANAGED]: "true", "dockyard.destination": network, [LABEL_OWNER]: inputs.owner });
-    const { serverId: _s, urn: _u, ...old } = inputs;
+    const { serverId: _s, resourceUrn: _u, ...old } = inputs;
     const legacy = recorded(old as DestinationInputs, "0".repeat(64), { labels: { tier: "web" } });
     const refreshed = await t.ctl.destination.read("0".repeat(64), legacy);
     expect(refreshed?.id).toBe(id);
@@ -103,7 +109,7 @@ describe("a destination recorded before owner ids (no ownerId in its state)", ()
   it("never claims a network that carries an owner id (another stack's, of the same names)", async () => {
     const network = `${P}-legacy2`;
     const inputs = t.checkDestination(server, { network, type: "standalone" });
-    const { serverId: _s, urn: _u, ...old } = inputs;
+    const { serverId: _s, resourceUrn: _u, ...old } = inputs;
     const legacy = recorded(old as DestinationInputs, "0".repeat(64));
     const id = handMade(network, { [LABEL_MANAGED]: "true", [LABEL_OWNER]: inputs.owner, [LABEL_OWNER_ID]: "f".repeat(32) });
     expect(await t.ctl.destination.read("0".repeat(64), legacy)).toBeUndefined();
@@ -114,7 +120,7 @@ describe("a destination recorded before owner ids (no ownerId in its state)", ()
   it("is replaced by a destination with an owner id (the engine checks with the old inputs, then creates)", async () => {
     const network = `${P}-migrate`;
     const inputs = t.checkDestination(server, { network, type: "standalone" });
-    const { serverId: _s, urn: _u, ...old } = inputs;
+    const { serverId: _s, resourceUrn: _u, ...old } = inputs;
     // check with the old inputs as olds, the new SDK's inputs as news: what a replacement is created from.
     const news = t.checkDestination(server, { network, type: "standalone" }, old);
     const { id, state } = await t.ctl.destination.create(news);
@@ -150,7 +156,7 @@ describe("refresh and update never act on someone else's network", () => {
     const network = `${P}-stranger-upd`;
     const proxy = `${P}-stranger-proxy`;
     const theirs = `${P}-stranger-app`;
-    docker("run", "-d", "--name", proxy, h.image, "sleep", "600");
+    runContainer(proxy);
     const { state } = await t.createDestination(server, { network, type: "standalone" });
     docker("network", "rm", network);
     const stranger = handMade(network, {});
@@ -170,7 +176,7 @@ describe("a create that fails half-way", () => {
   it("detaches the containers it attached, so the network can be removed and nothing is left", async () => {
     const network = `${P}-half`;
     const proxy = `${P}-half-proxy`;
-    docker("run", "-d", "--name", proxy, h.image, "sleep", "600");
+    runContainer(proxy);
     const err = await t.createDestination(server, { network, type: "standalone", connect: [proxy, `${P}-ghost`] }).catch((e: unknown) => e);
     expect((err as Error).message).toContain(`container '${P}-ghost' named in connect does not exist`);
     expect((err as Error).message).not.toMatch(/left on the server/);

@@ -21,7 +21,7 @@ export function harness() {
         serverSwarmRole: server.swarmRole,
         owner: `itest/stack/${String(news.network ?? "dest")}`,
         serverId: "itest-server",
-        urn: `urn:pulumi:stack::itest::pulumi-nodejs:dynamic/dockyard:Destination::${String(news.network ?? "dest")}`,
+        resourceUrn: `urn:pulumi:stack::itest::pulumi-nodejs:dynamic/dockyard:Destination::${String(news.network ?? "dest")}`,
         ...news,
       });
       if (checked.failures.length) throw new Error(`check failed: ${JSON.stringify(checked.failures)}`);

@@ -179,7 +179,7 @@ describe("Destination: malformed input fails naming the field, and nothing reach
     serverSwarmRole: "none",
     owner: "proj/dev/dest",
     serverId: "5a1c0e6e-0000-4000-8000-000000000001",
-    urn: "urn:pulumi:dev::proj::pulumi-nodejs:dynamic/dockyard:Destination::dest",
+    resourceUrn: "urn:pulumi:dev::proj::pulumi-nodejs:dynamic/dockyard:Destination::dest",
     network: "dy-bad-input",
   });
   const { dialErrorLimit: _limit, ...withoutLimit } = connection();
@@ -295,8 +295,8 @@ describe("Destination: malformed input fails naming the field, and nothing reach
     ["connection.proxy as a string", { connection: { ...connection(), proxy: "jump" } }, "connection.proxy"],
     ["serverId missing", { serverId: undefined }, "serverId"],
     ["serverId as a number", { serverId: 5 }, "serverId"],
-    ["urn missing", { urn: undefined }, "urn"],
-    ["urn empty", { urn: "" }, "urn"],
+    ["resourceUrn missing", { resourceUrn: undefined }, "resourceUrn"],
+    ["resourceUrn empty", { resourceUrn: "" }, "resourceUrn"],
     ["owner missing", { owner: undefined }, "owner"],
     ["owner as a number", { owner: 5 }, "owner"],
     ["owner of 2,000 characters", { owner: huge(2000) }, "owner"],

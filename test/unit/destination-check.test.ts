@@ -8,7 +8,7 @@ const base = {
   serverName: "web-1",
   owner: "proj/dev/prod",
   serverId: "5a1c0e6e-0000-4000-8000-000000000001",
-  urn: "urn:pulumi:dev::proj::pulumi-nodejs:dynamic/dockyard:Destination::prod",
+  resourceUrn: "urn:pulumi:dev::proj::pulumi-nodejs:dynamic/dockyard:Destination::prod",
   network: "prod",
 };
 

@@ -14,7 +14,7 @@ const base = {
   serverName: "web-1",
   owner: "proj/dev/net",
   serverId: "0b8e3c1e-1111-4111-8111-111111111111",
-  urn: urnOf("net"),
+  resourceUrn: urnOf("net"),
 };
 const SWARM_NAME = /^[a-zA-Z0-9](?:[-_]*[A-Za-z0-9]+)*$/;
 
@@ -36,8 +36,8 @@ describe("generated network names", () => {
   });
 
   it("differ for two components of one stack each declaring Destination(\"net\")", () => {
-    const a = generated({ urn: urnOf("net", "app:A$") });
-    const b = generated({ urn: urnOf("net", "app:B$") });
+    const a = generated({ resourceUrn: urnOf("net", "app:A$") });
+    const b = generated({ resourceUrn: urnOf("net", "app:B$") });
     expect(a).not.toBe(b);
     expect(a).toMatch(/^net-/);
     expect(b).toMatch(/^net-/);
@@ -46,7 +46,7 @@ describe("generated network names", () => {
   it("are valid swarm network names (at most 63 characters) whatever the resource name", () => {
     for (const name of ["x".repeat(250), "web.front.v2", "a..b", "9-lives_", "-lead"]) {
       for (const type of ["swarm", "standalone"]) {
-        const n = generated({ owner: `proj/dev/${name}`, urn: urnOf(name), type });
+        const n = generated({ owner: `proj/dev/${name}`, resourceUrn: urnOf(name), type });
         expect(n.length, n).toBeLessThanOrEqual(63);
         expect(n, n).toMatch(SWARM_NAME);
       }
@@ -82,13 +82,13 @@ describe("containers named in connect", () => {
 
 describe("ownership: one rule for create, read, update and delete", () => {
   const owner = "proj/dev/net";
-  const ownerId = ownerIdOf({ owner, serverId: base.serverId, urn: base.urn });
+  const ownerId = ownerIdOf({ owner, serverId: base.serverId, resourceUrn: base.resourceUrn });
   const labels = (extra: Record<string, string>) => ({ [LABEL_MANAGED]: "true", [LABEL_OWNER]: owner, ...extra });
 
   it("the owner id depends on the server id and the full URN", () => {
-    expect(ownerIdOf({ owner, serverId: base.serverId, urn: base.urn })).toBe(ownerId);
-    expect(ownerIdOf({ owner, serverId: "another", urn: base.urn })).not.toBe(ownerId);
-    expect(ownerIdOf({ owner, serverId: base.serverId, urn: urnOf("net", "app:A$") })).not.toBe(ownerId);
+    expect(ownerIdOf({ owner, serverId: base.serverId, resourceUrn: base.resourceUrn })).toBe(ownerId);
+    expect(ownerIdOf({ owner, serverId: "another", resourceUrn: base.resourceUrn })).not.toBe(ownerId);
+    expect(ownerIdOf({ owner, serverId: base.serverId, resourceUrn: urnOf("net", "app:A$") })).not.toBe(ownerId);
   });
 
   it("a destination with an owner id owns only networks carrying that id, the owner and the managed label", () => {

@@ -33,7 +33,7 @@ const hostKeys = [sshKeygen("ed25519"), sshKeygen("ecdsa", { bits: 384 })].map((
 
 // ------------------------------------------------------------ field names
 
-const DESTINATION_FIELDS = ["connection", "serverName", "serverSwarmRole", "owner", "serverId", "urn", ...DESTINATION_INPUT_KEYS];
+const DESTINATION_FIELDS = ["connection", "serverName", "serverSwarmRole", "owner", "serverId", "resourceUrn", ...DESTINATION_INPUT_KEYS];
 
 /**
  * Every failure is well formed and names a known field (or a path below one),
@@ -235,7 +235,7 @@ const validDestinationArb = fc
   )
   .filter(swarmNameOk)
   .map(({ v4, v4parts, v6, v6gw, ...rest }) => {
-    const out: Record<string, unknown> = { connection, serverName: "web-1", owner: "proj/dev/dest", serverId: SERVER_ID, urn: URN, ...rest };
+    const out: Record<string, unknown> = { connection, serverName: "web-1", owner: "proj/dev/dest", serverId: SERVER_ID, resourceUrn: URN, ...rest };
     if (v4) {
       out.subnet = v4.subnet;
       for (const p of v4parts ?? []) out[p] = v4[p as "gateway" | "ipRange"];
@@ -336,7 +336,7 @@ describe("Server check, for any input", { timeout: 60_000 }, () => {
 // ------------------------------------------------------------- Destination
 
 describe("Destination check, for any input", { timeout: 60_000 }, () => {
-  const base = { connection, serverName: "web-1", owner: "proj/dev/dest", serverId: SERVER_ID, urn: URN };
+  const base = { connection, serverName: "web-1", owner: "proj/dev/dest", serverId: SERVER_ID, resourceUrn: URN };
 
   it("never throws, and either passes or names a known field in every failure", () => {
     const withBase = anyRecord(DESTINATION_INPUT_KEYS).map((x) => ({ ...base, ...x }));
