@@ -9,9 +9,12 @@ export interface DestinationArgs {
   /** Display name. Default: `<server name>-<network>`. Changes in place. */
   name?: pulumi.Input<string>;
   /**
-   * Docker network name, unique per server: `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`, at most 255 characters.
-   * Default: the resource name plus a suffix derived from the project, stack and resource name, so a re-run
-   * after an interrupted create picks the same name and takes over what it left. Chosen once. Replaces.
+   * Docker network name, unique per server: `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`, at most 255 characters; for
+   * `swarm`, what swarmkit accepts: at most 63 letters, digits, `-` and `_`, starting and ending with a letter
+   * or digit. Default: the resource name plus a suffix derived from the project, stack and resource name,
+   * the Server's id and the URN (at most 63 characters), so a re-run after an interrupted create picks the
+   * same name and takes over what it left, and another stack with the same names picks another. Chosen
+   * once. Replaces.
    */
   network?: pulumi.Input<string>;
   /**
@@ -40,12 +43,16 @@ export interface DestinationArgs {
   ipv6IpRange?: pulumi.Input<string>;
   /** MTU of the network's interfaces (68 to 65535). Replaces. */
   mtu?: pulumi.Input<number>;
-  /** Other driver options (`docker network create -o`). Replaces. */
+  /**
+   * Other driver options (`docker network create -o`). `com.docker.network.bridge.name` is refused: it can put
+   * the network on an existing host bridge. Replaces.
+   */
   driverOptions?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Labels on the network (string values; the `dockyard.` and `com.docker.` prefixes are reserved). Replaces. */
   labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /**
-   * Names of existing containers to attach, e.g. a reverse proxy: the explicit link across destinations.
+   * Names of existing containers to attach, e.g. a reverse proxy: the explicit link across destinations. An id
+   * must have at least 12 characters (a container whose name is all hex digits is written `/name`).
    * Changes in place; a container detached by hand is re-attached by the next `pulumi up`.
    */
   connect?: pulumi.Input<pulumi.Input<string>[]>;
@@ -54,6 +61,9 @@ export interface DestinationArgs {
   /** On delete, disconnect containers not listed in `connect` instead of refusing. Default `false`. */
   force?: pulumi.Input<boolean>;
 }
+
+/** The type token Pulumi gives this dynamic resource. */
+const DESTINATION_TYPE = "pulumi-nodejs:dynamic/dockyard:Destination";
 
 /**
  * A Docker network on one server: where applications, databases and services
@@ -85,10 +95,16 @@ export class Destination extends pulumi.dynamic.Resource {
     const { server, ...rest } = args;
     const props: Record<string, unknown> = {
       ...rest,
-      connection: server.connection,
+      // Secret here too, whatever the Server's output is marked (inputs and outputs in state).
+      connection: pulumi.secret(server.connection),
       serverName: server.name,
       serverSwarmRole: server.swarmRole,
       owner: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
+      // With the URN, the Server's id (a UUID recorded once in this stack's state) makes the
+      // owner unique to this resource of this stack. The provider's check gets no URN from
+      // the engine, so it is computed here.
+      serverId: server.id,
+      resourceUrn: pulumi.createUrn(name, DESTINATION_TYPE, opts?.parent),
       // Outputs, filled in by the provider.
       name: args.name,
       network: args.network,

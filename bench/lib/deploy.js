@@ -134,10 +134,12 @@ function noopProgram(h, privateKey, networks) {
           noopProvider,
           `dest-${i}`,
           {
-            connection: server.connection,
+            connection: pulumi.secret(server.connection),
             serverName: server.name,
             serverSwarmRole: server.swarmRole,
             owner: `${pulumi.getProject()}/${pulumi.getStack()}/dest-${i}`,
+            serverId: server.id,
+            resourceUrn: pulumi.createUrn(`dest-${i}`, "pulumi-nodejs:dynamic/bench:NoopDestination"),
             name: pulumi.interpolate`${server.name}-${network}`,
             network,
             type: "standalone",

@@ -1,30 +1,47 @@
 import { createHash } from "node:crypto";
-import { isUnknown, type CheckResult } from "../resource";
+import { containsUnknown, isUnknown, UNKNOWN, type CheckResult } from "../resource";
 import type { ConnectionSpec } from "../transport/types";
 import { Checker } from "../validate";
 import { cidrContains, cidrWithin, parseAddress, parseCidr, type Cidr } from "./cidr";
+import { checkConnection } from "./connection";
 import { DESTINATION_INPUT_KEYS, resourceNameOf, type DestinationInputs, type DestinationType } from "./types";
 
 export const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+/** What swarmkit accepts for a swarm (overlay) network's name, at most 63 characters. */
+export const SWARM_NETWORK_NAME = /^[a-zA-Z0-9](?:[-_]*[A-Za-z0-9]+)*$/;
+const SWARM_NAME_MAX = 63;
+/** A short container id: Docker accepts it, but it never matches the full id Docker reports. */
+const SHORT_ID = /^[0-9a-f]{1,11}$/;
+/** Driver options Dockyard does not pass on: they let Docker take over something on the host. */
+const HOST_TAKING_OPTIONS: Record<string, string> = {
+  "com.docker.network.bridge.name":
+    "would let Docker put the network on a host bridge of that name, one that may exist already (its segment then joins the network); Docker names the bridge itself",
+};
 const BUILTIN_NETWORKS = new Set(["bridge", "host", "none", "ingress", "docker_gwbridge"]);
 const CONTAINER_NAME = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const LABEL_KEY = /^[A-Za-z0-9]([A-Za-z0-9._\/-]*[A-Za-z0-9])?$/;
 const MAX_LABELS = 100;
 
 /** Every input: the server's (set by the SDK from the Server) and the user's. */
-const FIELDS = ["connection", "serverName", "serverSwarmRole", "owner", ...DESTINATION_INPUT_KEYS] as const;
+const FIELDS = ["connection", "serverName", "serverSwarmRole", "owner", "serverId", "resourceUrn", ...DESTINATION_INPUT_KEYS] as const;
 
 /**
  * A Docker network name derived from the resource name, with a suffix derived
- * from the owner (project/stack/resource). The same resource gets the same
- * name on every run: a network left by a create that was cut off before the
- * engine recorded it is found and taken over by the next run (its owner label
- * matches), and two stacks on one server never pick the same name.
+ * from the owner, the Server resource's id and the destination's URN. The
+ * same resource of the same stack gets the same name on every run: a network
+ * left by a create that was cut off before the engine recorded it is found
+ * and taken over by the next run (its owner labels match). Two stacks with the
+ * same project and stack names (two backends: two Server ids) and two
+ * components each declaring `Destination("net")` (two URNs) get different
+ * names. Valid for swarm networks too (at most 63 characters, no dots).
  */
-export function generateNetworkName(owner: string): string {
-  const base = resourceNameOf(owner).replace(/[^a-zA-Z0-9_.-]/g, "-").replace(/^[^a-zA-Z0-9]+/, "");
-  const suffix = createHash("sha256").update(owner).digest("hex").slice(0, 8);
-  return `${(base || "dest").slice(0, 200)}-${suffix}`;
+export function generateNetworkName(owner: string, serverId?: string, urn?: string): string {
+  const base = resourceNameOf(owner).replace(/[^a-zA-Z0-9_-]/g, "-").replace(/^[^a-zA-Z0-9]+/, "");
+  const suffix = createHash("sha256")
+    .update(serverId === undefined && urn === undefined ? owner : JSON.stringify([owner, serverId, urn]))
+    .digest("hex")
+    .slice(0, 8);
+  return `${(base || "dest").slice(0, SWARM_NAME_MAX - 9)}-${suffix}`;
 }
 
 function checkCidr(c: Checker, property: string, v: string | undefined, family: 4 | 6): Cidr | undefined {
@@ -70,17 +87,6 @@ function checkRange(c: Checker, property: string, range: Cidr | undefined, subne
   if (!cidrWithin(range, subnet)) c.fail(property, `${range.text} is not within ${subnetField} ${subnet.text}`);
 }
 
-function checkConnection(c: Checker, v: unknown): ConnectionSpec | undefined {
-  if (v === undefined || v === null) return c.fail("server", "is required (the Server this destination lives on)");
-  if (isUnknown(v)) return v as ConnectionSpec;
-  if (typeof v !== "object" || Array.isArray(v)) return c.fail("connection", "must be a Server's connection object");
-  const conn = v as Record<string, unknown>;
-  if (!isUnknown(conn.host) && (typeof conn.host !== "string" || !conn.host)) c.fail("connection.host", "is required");
-  if (!isUnknown(conn.port) && typeof conn.port !== "number") c.fail("connection.port", "must be a number");
-  if (!isUnknown(conn.dockerSocket) && typeof conn.dockerSocket !== "string") c.fail("connection.dockerSocket", "must be a string");
-  return conn as unknown as ConnectionSpec;
-}
-
 /**
  * `check` for Destination: validates every field, applies defaults, and keeps
  * what was decided at creation (generated network name, default type) stable.
@@ -97,6 +103,8 @@ export function checkDestination(
   // The owner is fixed at creation: it is written into the network's labels.
   const owner =
     typeof olds?.owner === "string" && olds.owner ? olds.owner : (c.string("owner", news.owner, { required: true, max: 1024 }) ?? "");
+  const serverId = c.string("serverId", news.serverId, { required: true, max: 1024 }) ?? "";
+  const urn = c.string("resourceUrn", news.resourceUrn, { required: true, max: 4096 }) ?? "";
 
   let network = c.string("network", news.network, {
     nonEmpty: true,
@@ -108,7 +116,8 @@ export function checkDestination(
     c.fail("network", `'${network}' is one of Docker's built-in networks; choose another name`);
   }
   if (news.network === undefined || news.network === null) {
-    network = typeof olds?.network === "string" ? olds.network : generateNetworkName(owner);
+    if (typeof olds?.network === "string") network = olds.network;
+    else network = containsUnknown([owner, serverId, urn]) ? UNKNOWN : generateNetworkName(owner, serverId, urn);
   }
 
   let type = c.string("type", news.type) as DestinationType | undefined;
@@ -122,6 +131,15 @@ export function checkDestination(
     if (olds?.type === "standalone" || olds?.type === "swarm") type = olds.type;
     else if (serverSwarmRole === undefined || isUnknown(serverSwarmRole)) type = (serverSwarmRole ?? "standalone") as DestinationType;
     else type = serverSwarmRole === "manager" ? "swarm" : "standalone";
+  }
+  if (type === "swarm" && typeof network === "string" && !isUnknown(network) && news.network !== undefined && news.network !== null) {
+    if (network.length > SWARM_NAME_MAX || !SWARM_NETWORK_NAME.test(network)) {
+      c.fail(
+        "network",
+        `'${network.slice(0, 80)}' is not a valid swarm network name: at most ${SWARM_NAME_MAX} letters, digits, '-' and '_', ` +
+          `starting and ending with a letter or digit (no '.')`,
+      );
+    }
   }
 
   const attachable = c.boolean("attachable", news.attachable, true) as boolean;
@@ -147,6 +165,9 @@ export function checkDestination(
 
   const mtu = c.integer("mtu", news.mtu, 68, 65535);
   const driverOptions = c.stringMap("driverOptions", news.driverOptions, { keyPattern: /^[A-Za-z0-9_.-]+$/, maxKey: 255, maxValue: 1024 }) ?? {};
+  if (!isUnknown(driverOptions)) {
+    for (const [k, why] of Object.entries(HOST_TAKING_OPTIONS)) if (driverOptions[k] !== undefined) c.fail(`driverOptions.${k}`, `is not accepted: it ${why}`);
+  }
   if (mtu !== undefined && driverOptions["com.docker.network.driver.mtu"] !== undefined) {
     c.fail("driverOptions.com.docker.network.driver.mtu", "conflicts with mtu: set one of them");
   }
@@ -161,6 +182,9 @@ export function checkDestination(
   const connect =
     c.stringList("connect", news.connect, (p, s) => {
       if (!CONTAINER_NAME.test(s) || s.length > 255) c.fail(p, `'${s.slice(0, 60)}' is not a container name or id`);
+      else if (SHORT_ID.test(s)) {
+        c.fail(p, `'${s}' looks like a short container id: give the container's name, or at least 12 characters of its id (a container named '${s}' can be written '/${s}')`);
+      }
     }) ?? [];
   if (!isUnknown(connect) && new Set(connect).size !== connect.length) c.fail("connect", "lists a container twice");
 
@@ -172,6 +196,8 @@ export function checkDestination(
     connection: connection as ConnectionSpec,
     serverName,
     owner,
+    serverId,
+    resourceUrn: urn,
     name,
     network: network as string,
     type,

@@ -13,17 +13,9 @@ import type { DockerClient, NetworkInspect, Transport } from "../transport/docke
 import type { ConnectionSpec } from "../transport/types";
 import { checkDestination } from "./check";
 import { createBody, explainCreateError, findByName, mismatches, observe, overlappingNetworks, type Observed } from "./docker";
-import {
-  DESTINATION_INPUT_KEYS,
-  DESTINATION_REPLACE_KEYS,
-  IPAM_KEYS,
-  LABEL_MANAGED,
-  LABEL_OWNER,
-  MTU_OPTION,
-  type DestinationInputs,
-  type DestinationState,
-  type DestinationType,
-} from "./types";
+import { ownerIdOf, ownsNetwork, type Owner } from "./ownership";
+import { attached, isMine, ownerOf, refersTo, stateFrom } from "./state";
+import { DESTINATION_INPUT_KEYS, DESTINATION_REPLACE_KEYS, LABEL_OWNER, type DestinationInputs, type DestinationState } from "./types";
 
 export type Logger = (message: string) => void;
 
@@ -33,64 +25,9 @@ const ENDPOINT_RELEASE_TIMEOUT_MS = 15_000;
 /** How long a new swarm network may take to be allocated. */
 const ALLOCATION_TIMEOUT_MS = 15_000;
 
-/** Whether a container reference (name, or an id prefix of 12 or more) names this container. */
-function refersTo(c: Observed["containers"][number], ref: string): boolean {
-  const name = ref.replace(/^\//, "");
-  return c.name === name || (name.length >= 12 && c.id.startsWith(name));
-}
-
-/** Whether a container reference is among the attached ones. */
-function attached(o: Observed, ref: string): boolean {
-  return o.containers.some((c) => refersTo(c, ref));
-}
-
-/** What the server has under the keys the user gave; keys it no longer has are left out. */
-function observedFor(given: Record<string, string>, observed: Record<string, string | undefined>): Record<string, string> {
-  return Object.fromEntries(
-    Object.keys(given)
-      .filter((k) => observed[k] !== undefined)
-      .map((k) => [k, observed[k] as string]),
-  );
-}
-
 /** The connection fields that identify the daemon; a change means another network entirely. */
 function daemonOf(c: ConnectionSpec | undefined): unknown {
   return c && [c.host, c.dockerSocket];
-}
-
-/**
- * The state to record: the inputs, overwritten by what the server actually
- * has for every field the user controls, so drift shows up in diff.
- */
-export function stateFrom(inputs: DestinationInputs, o: Observed, adopted: boolean): DestinationState {
-  const s: DestinationState = {
-    ...inputs,
-    networkId: o.networkId,
-    driver: o.driver,
-    scope: o.scope,
-    adopted,
-    subnets: o.subnets,
-    type: o.type as DestinationType,
-    internal: o.internal,
-    ipv6: o.ipv6,
-  };
-  // Docker only records attachable for swarm-scoped networks.
-  if (o.type === "swarm") s.attachable = o.attachable;
-  for (const k of IPAM_KEYS) {
-    if (inputs[k] !== undefined) {
-      if (o.ipam[k] !== undefined) s[k] = o.ipam[k];
-      else delete s[k];
-    }
-  }
-  if (inputs.mtu !== undefined) {
-    const mtu = o.options[MTU_OPTION];
-    if (mtu !== undefined) s.mtu = Number(mtu);
-    else delete s.mtu;
-  }
-  s.driverOptions = observedFor(inputs.driverOptions, o.options);
-  s.labels = adopted ? observedFor(inputs.labels, o.labels) : o.labels;
-  s.connect = inputs.connect.filter((c) => attached(o, c));
-  return s;
 }
 
 export class DestinationController implements ResourceController<DestinationInputs, DestinationState> {
@@ -135,6 +72,7 @@ export class DestinationController implements ResourceController<DestinationInpu
   async create(inputs: DestinationInputs): Promise<ReadResult<DestinationState>> {
     const docker = this.docker(inputs.connection);
     const target = docker.target;
+    const who = { owner: inputs.owner, ownerId: ownerIdOf(inputs) };
 
     if (inputs.type === "swarm") {
       const info = await docker.info();
@@ -154,7 +92,7 @@ export class DestinationController implements ResourceController<DestinationInpu
     if (existing && !existing.Driver) existing = await this.allocated(docker, existing.Id);
     if (existing) {
       const o = observe(existing);
-      const ours = o.rawLabels[LABEL_OWNER] === inputs.owner && o.rawLabels[LABEL_MANAGED] === "true";
+      const ours = ownsNetwork(o.rawLabels, who);
       if (ours || inputs.adopt) {
         // Ours (left by an interrupted run of this very resource) or adopted on request.
         const bad = mismatches(o, inputs);
@@ -167,11 +105,17 @@ export class DestinationController implements ResourceController<DestinationInpu
         }
         await this.attachAll(docker, existing.Id, inputs.connect, o);
         const net = await docker.inspectNetwork(existing.Id);
-        return { id: existing.Id, state: stateFrom(inputs, observe(net), !ours) };
+        return { id: existing.Id, state: stateFrom(inputs, observe(net), !ours, who.ownerId) };
       }
+      const twin =
+        o.rawLabels[LABEL_OWNER] === inputs.owner
+          ? `It carries this destination's owner name (${inputs.owner}) but not its owner id: it belongs to another stack ` +
+            `with the same project and stack names (another backend), or to another destination of that name in this stack. `
+          : "";
       throw new ConflictError(
         409,
         `${target}: a network named '${inputs.network}' already exists (id ${o.networkId.slice(0, 12)}, driver ${o.driver}). ` +
+          twin +
           `Choose another network name, or set adopt: true to take it over.`,
       );
     }
@@ -183,25 +127,30 @@ export class DestinationController implements ResourceController<DestinationInpu
 
     let id: string;
     try {
-      id = await docker.createNetwork(createBody(inputs));
+      id = await docker.createNetwork(createBody(inputs, who.ownerId));
     } catch (err) {
       // The request may have reached the daemon before the link broke: converge on what exists.
-      const recovered = err instanceof ConnectionError ? await this.recover(docker, inputs) : undefined;
+      const recovered = err instanceof ConnectionError ? await this.recover(docker, inputs.network, who) : undefined;
       if (!recovered) throw explainCreateError(err, inputs, target);
       id = recovered.Id;
     }
 
+    const attachedHere: string[] = [];
     try {
       await this.allocated(docker, id);
-      await this.attachAll(docker, id, inputs.connect);
+      await this.attachAll(docker, id, inputs.connect, undefined, attachedHere);
       const net = await docker.inspectNetwork(id);
-      return { id, state: stateFrom(inputs, observe(net), false) };
+      return { id, state: stateFrom(inputs, observe(net), false, who.ownerId) };
     } catch (err) {
-      // Leave nothing half-done: the network is not in state yet, so remove it.
-      const left = await docker.removeNetwork(id).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      // Leave nothing half-done: the network is not in state yet, so detach
+      // the containers this create attached (Docker refuses to remove a
+      // network with endpoints), then remove it.
+      const left = await this.detach(docker, id, attachedHere)
+        .then(() => docker.removeNetwork(id))
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       if (left === undefined) throw err;
       // It could not be removed either (say the connection is gone): say so,
       // naming it. It carries this destination's owner label, so the next
@@ -234,20 +183,22 @@ export class DestinationController implements ResourceController<DestinationInpu
     }
   }
 
-  private async recover(docker: DockerClient, inputs: DestinationInputs): Promise<NetworkInspect | undefined> {
+  private async recover(docker: DockerClient, network: string, who: Owner): Promise<NetworkInspect | undefined> {
     try {
-      const net = await findByName(docker, inputs.network);
-      return net && net.Labels?.[LABEL_OWNER] === inputs.owner ? net : undefined;
+      const net = await findByName(docker, network);
+      return net && ownsNetwork(net.Labels, who) ? net : undefined;
     } catch {
       return undefined;
     }
   }
 
-  private async attachAll(docker: DockerClient, networkId: string, refs: readonly string[], o?: Observed): Promise<void> {
+  /** Attach the containers `refs` not attached yet; those attached are pushed onto `done`. */
+  private async attachAll(docker: DockerClient, networkId: string, refs: readonly string[], o?: Observed, done: string[] = []): Promise<void> {
     for (const ref of refs) {
       if (o && attached(o, ref)) continue;
       try {
         await docker.connectContainer(networkId, ref);
+        done.push(ref);
       } catch (err) {
         if (err instanceof NotFoundError) {
           throw new NotFoundError(`${docker.target}: container '${ref}' named in connect does not exist on this server.`, { cause: err });
@@ -259,18 +210,31 @@ export class DestinationController implements ResourceController<DestinationInpu
     }
   }
 
+  /** Disconnect these containers from the network; one already gone counts as disconnected. */
+  private async detach(docker: DockerClient, networkId: string, refs: readonly string[]): Promise<void> {
+    for (const ref of refs) {
+      try {
+        await docker.disconnectContainer(networkId, ref, true);
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+      }
+    }
+  }
+
   async read(id: string, state: DestinationState): Promise<ReadResult<DestinationState> | undefined> {
     const docker = this.docker(state.connection);
     let net = await docker.findNetwork(id);
-    if (!net) {
-      // Removed, or removed and re-created by hand under the same name.
+    if (!net || !isMine(net, id, state)) {
+      // Removed, or re-created under the same name: by a run of this very
+      // destination (its owner labels), or by someone else, whose network is
+      // never taken for this destination's.
       net = await findByName(docker, state.network);
-      if (!net) return undefined;
+      if (!net || !isMine(net, id, state)) return undefined;
     }
     if (!net.Driver) net = await this.allocated(docker, net.Id);
     const o = observe(net);
     const adopted = state.adopted && net.Id === id;
-    return { id: net.Id, state: stateFrom(state, o, adopted) };
+    return { id: net.Id, state: stateFrom(state, o, adopted, state.ownerId) };
   }
 
   async update(id: string, olds: DestinationState, news: DestinationInputs): Promise<DestinationState> {
@@ -281,6 +245,13 @@ export class DestinationController implements ResourceController<DestinationInpu
         `${docker.target}: network '${olds.network}' (id ${id.slice(0, 12)}) no longer exists. Run \`pulumi refresh\`, then \`pulumi up\` re-creates it.`,
       );
     }
+    if (!isMine(net, id, olds)) {
+      throw new ConflictError(
+        409,
+        `${docker.target}: network '${net.Name}' (id ${id.slice(0, 12)}) is not this destination's: it lacks its owner labels and was not adopted, ` +
+          `so Dockyard attaches and detaches nothing on it. Run \`pulumi refresh\` (which forgets it), then \`pulumi up\`.`,
+      );
+    }
     let o = observe(net);
     // Detach containers no longer listed, attach the listed ones (re-attaching any detached by hand).
     for (const ref of olds.connect) {
@@ -288,7 +259,7 @@ export class DestinationController implements ResourceController<DestinationInpu
     }
     await this.attachAll(docker, id, news.connect, o);
     o = observe(await docker.inspectNetwork(id));
-    return stateFrom(news, o, olds.adopted);
+    return stateFrom(news, o, olds.adopted, olds.ownerId);
   }
 
   async delete(id: string, state: DestinationState): Promise<void> {
@@ -296,7 +267,7 @@ export class DestinationController implements ResourceController<DestinationInpu
     const net = await docker.findNetwork(id);
     if (!net) return; // already gone counts as deleted
     const o = observe(net);
-    const ours = o.rawLabels[LABEL_OWNER] === state.owner;
+    const ours = ownsNetwork(o.rawLabels, ownerOf(state));
     if (!ours && !state.adopted) {
       this.log(
         `${docker.target}: network '${net.Name}' (id ${id.slice(0, 12)}) was not created by this destination and was not adopted; ` +

@@ -1,11 +1,13 @@
 import { ConflictError, DockerApiError, DockyardError } from "../errors";
 import type { DockerClient, NetworkCreateBody, NetworkInspect } from "../transport/docker";
 import { cidrsOverlap, parseCidr, type Cidr } from "./cidr";
+import { ownerIdOf } from "./ownership";
 import {
   IPAM_KEYS,
   LABEL_DESTINATION,
   LABEL_MANAGED,
   LABEL_OWNER,
+  LABEL_OWNER_ID,
   MTU_OPTION,
   resourceNameOf,
   type DestinationInputs,
@@ -23,16 +25,17 @@ export function typeOfDriver(driver: string): DestinationType | string {
 }
 
 /** The labels Dockyard puts on networks it creates. */
-export function managedLabels(inputs: DestinationInputs): Record<string, string> {
+export function managedLabels(inputs: DestinationInputs, ownerId: string = ownerIdOf(inputs)): Record<string, string> {
   return {
     ...inputs.labels,
     [LABEL_MANAGED]: "true",
     [LABEL_DESTINATION]: resourceNameOf(inputs.owner),
     [LABEL_OWNER]: inputs.owner,
+    [LABEL_OWNER_ID]: ownerId,
   };
 }
 
-export function createBody(inputs: DestinationInputs): NetworkCreateBody {
+export function createBody(inputs: DestinationInputs, ownerId: string = ownerIdOf(inputs)): NetworkCreateBody {
   const options: Record<string, string> = { ...inputs.driverOptions };
   if (inputs.mtu !== undefined) options[MTU_OPTION] = String(inputs.mtu);
   const config: Array<{ Subnet?: string; Gateway?: string; IPRange?: string }> = [];
@@ -45,7 +48,7 @@ export function createBody(inputs: DestinationInputs): NetworkCreateBody {
     Internal: inputs.internal,
     EnableIPv6: inputs.ipv6,
     Options: options,
-    Labels: managedLabels(inputs),
+    Labels: managedLabels(inputs, ownerId),
   };
   if (config.length) body.IPAM = { Driver: "default", Config: config };
   return body;

@@ -16,6 +16,13 @@ export interface DestinationInputs {
    * recognised, and nobody else's network is ever deleted.
    */
   owner: string;
+  /**
+   * The Server resource's id (set by the SDK): with `resourceUrn`, what makes the
+   * owner id unique to one resource of one stack (see `ownerIdOf`).
+   */
+  serverId: string;
+  /** The destination's full URN (set by the SDK; `urn` itself is a name Pulumi keeps for its own). */
+  resourceUrn: string;
   /** Display name. */
   name: string;
   /** Docker network name. */
@@ -46,6 +53,12 @@ export interface DestinationState extends DestinationInputs {
   scope: string;
   /** True when Dockyard took over a network it did not create. */
   adopted: boolean;
+  /**
+   * The owner id written on the network (label `dockyard.owner-id`) when this
+   * destination created or took it over. Absent in state recorded before owner
+   * ids existed: such a destination owns only networks without one.
+   */
+  ownerId?: string;
   /** Subnets Docker assigned or was given, as observed. */
   subnets: string[];
 }
@@ -53,6 +66,7 @@ export interface DestinationState extends DestinationInputs {
 export const LABEL_MANAGED = "dockyard.managed";
 export const LABEL_DESTINATION = "dockyard.destination";
 export const LABEL_OWNER = "dockyard.owner";
+export const LABEL_OWNER_ID = "dockyard.owner-id";
 
 /** The resource name in an owner (`<project>/<stack>/<resource>`). */
 export function resourceNameOf(owner: string): string {

@@ -269,7 +269,10 @@ describe("a Server with three Destinations", () => {
         }
         const destinations = resources.filter((r) => r.type === DESTINATION_TYPE);
         expect(destinations).toHaveLength(3);
-        for (const d of destinations) expect(isSecretValue(d.outputs.connection), `${d.urn} connection`).toBe(true);
+        for (const d of destinations) {
+            expect(isSecretValue(d.outputs.connection), `${d.urn} connection`).toBe(true);
+            expect(isSecretValue(d.inputs.connection), `${d.urn} input connection`).toBe(true);
+        }
     });
 
     it("destroy refuses while a foreign container is attached, naming it", async () => {
@@ -375,6 +378,82 @@ describe("a state recorded by an earlier version", () => {
         expect(await s.resources()).toEqual([]);
         for (const n of Object.values(nets)) expect(inspectNetwork(n), n).toBeUndefined();
         await s.cleanup({ destroy: false });
+    });
+
+    it("previews the recorded state with no change to any destination; a replaced one gets an owner id, the others stay as recorded", async () => {
+        const fixture = JSON.parse(fs.readFileSync(FIXTURE, "utf8")) as Fixture;
+        const more = { NET_WEB: `${prefix}-web2`, NET_SVC: `${prefix}-svc2`, NET_GONE: `${prefix}-gone2` };
+        const deployment = fill(fixture.deployment, fixtureValues(h, more)) as ExportedDeployment;
+        const recorded = deployment.deployment.resources;
+        const byName = (name: string) => recorded.find((r) => r.urn.endsWith(`::${name}`))!;
+        for (const [name, driver] of [
+            ["web", "bridge"],
+            ["svc", "overlay"],
+        ] as const) {
+            const outs = byName(name).outputs as { network: string; owner: string; labels: Record<string, string> };
+            const labels = { ...outs.labels, "dockyard.managed": "true", "dockyard.destination": name, "dockyard.owner": outs.owner };
+            docker(
+                "network",
+                "create",
+                "--driver",
+                driver,
+                ...(driver === "overlay" ? ["--attachable"] : []),
+                ...Object.entries(labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]),
+                outs.network,
+            );
+        }
+        // The program that recorded the fixture (test/tools/record-fixture.test.ts), run by the current code.
+        let withGone = true;
+        const program = async () => {
+            const cfg = new pulumi.Config();
+            const server = new dockyard.Server("server", { host: cfg.require("host"), port: cfg.requireNumber("port"), privateKey: cfg.requireSecret("sshKey") });
+            const tier = cfg.get("webTier") ?? "front";
+            new dockyard.Destination("web", { server, type: "standalone", network: more.NET_WEB, name: "web", labels: { tier } });
+            new dockyard.Destination("svc", { server, type: "swarm", network: more.NET_SVC, name: "svc", labels: { tier: "services" } });
+            if (withGone) new dockyard.Destination("gone", { server, type: "standalone", network: more.NET_GONE, name: "gone" });
+        };
+        const s = await createTestStack({
+            projectName: fixture.project,
+            stackName: fixture.stack,
+            program,
+            config: { host: h.host, port: String(h.port), sshKey: { value: read(h.rootKey), secret: true } },
+        });
+        try {
+            await s.stack.importStack(deployment);
+            const rec = stepRecorder();
+            await s.preview({ onEvent: rec.onEvent });
+            const steps = rec.steps.filter((x) => x.type === DESTINATION_TYPE);
+            expect(steps.map((x) => x.urn).sort()).toEqual(["gone", "svc", "web"].map((n) => byName(n).urn).sort());
+            for (const step of steps) expect(step.op, step.urn).toBe("same");
+
+            // Refresh follows web and svc to their new ids by their owner labels alone (no owner id in that state).
+            withGone = false;
+            const refresh = await s.refresh();
+            expect(changesOf(refresh.summary.resourceChanges).delete).toBe(1);
+            const svcId = inspectNetwork(more.NET_SVC)!.Id;
+            expect((await s.resources()).find((r) => r.urn === byName("svc").urn)?.id).toBe(svcId);
+
+            // Replacing web gives its new network an owner id; svc is left as it was.
+            await s.setConfig("webTier", "edge");
+            const up = await s.up();
+            expect(changesOf(up.summary.resourceChanges).replace).toBe(1);
+            const after = await s.resources();
+            const web = after.find((r) => r.urn === byName("web").urn)!;
+            const live = inspectNetwork(more.NET_WEB)!;
+            expect(web.id).toBe(live.Id);
+            expect(live.Labels?.["dockyard.owner-id"]).toMatch(/^[0-9a-f]{32}$/);
+            expect(web.outputs?.ownerId).toBe(live.Labels?.["dockyard.owner-id"]);
+            const svc = after.find((r) => r.urn === byName("svc").urn)!;
+            expect(svc.id).toBe(svcId);
+            expect(svc.outputs?.ownerId).toBeUndefined();
+            expect(inspectNetwork(more.NET_SVC)!.Labels?.["dockyard.owner-id"]).toBeUndefined();
+
+            const destroy = await s.destroy();
+            expect(destroy.summary.result).toBe("succeeded");
+            for (const n of Object.values(more)) expect(inspectNetwork(n), n).toBeUndefined();
+        } finally {
+            await s.cleanup({ destroy: false });
+        }
     });
 });
 

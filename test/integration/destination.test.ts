@@ -129,21 +129,24 @@ describe("Destination lifecycle", () => {
     expect(dockerOk("network", "inspect", network)).toBe(false);
   });
 
-  it("refresh: a network removed by hand leaves state; re-created by hand with other settings shows drift", async () => {
+  it("refresh: a network removed by hand leaves state; re-created by hand with its labels and other settings shows drift", async () => {
     const network = `${P}-drift`;
     const args = { network, type: "standalone", labels: { tier: "db" } };
     const { id, state } = await t.createDestination(server, args);
+    const { tier: _tier, ...dockyardLabels } = inspect(network).Labels;
     docker("network", "rm", network);
     expect(await t.ctl.destination.read(id, state)).toBeUndefined();
-    docker("network", "create", "--internal", network);
+    // Re-created by hand (say by a restore script) with Dockyard's labels but not the user's, and internal.
+    // One made by hand without Dockyard's labels is someone else's: never taken for it (ownership.test.ts).
+    docker("network", "create", "--internal", ...Object.entries(dockyardLabels).flatMap(([k, v]) => ["--label", `${k}=${v}`]), network);
     const drifted = await t.ctl.destination.read(id, state);
     expect(drifted).toBeDefined();
     expect(drifted!.id).not.toBe(id);
     const diff = t.ctl.destination.diff(drifted!.id, drifted!.state, t.checkDestination(server, args));
     expect(diff.replaces).toEqual(expect.arrayContaining(["internal", "labels"]));
-    // Not ours: deleting it (as a replace would) leaves the hand-made network alone.
+    // Its owner labels make it this destination's: deleting it (as a replace would) removes it.
     await t.ctl.destination.delete(drifted!.id, drifted!.state);
-    expect(dockerOk("network", "inspect", network)).toBe(true);
+    expect(dockerOk("network", "inspect", network)).toBe(false);
   });
 
   it("a transport error on refresh is an error, never a removal", async () => {

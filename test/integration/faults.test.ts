@@ -63,6 +63,8 @@ function destInputs(ctl: Controllers, server: ServerState, network: string, extr
     serverName: server.name,
     serverSwarmRole: server.swarmRole,
     owner: `faults/test/${network}`,
+    serverId: "faults-server",
+    resourceUrn: `urn:pulumi:test::faults::pulumi-nodejs:dynamic/dockyard:Destination::${network}`,
     network,
     labels: { suite: P },
     ...extra,

@@ -20,6 +20,8 @@ export function harness() {
         serverName: server.name,
         serverSwarmRole: server.swarmRole,
         owner: `itest/stack/${String(news.network ?? "dest")}`,
+        serverId: "itest-server",
+        resourceUrn: `urn:pulumi:stack::itest::pulumi-nodejs:dynamic/dockyard:Destination::${String(news.network ?? "dest")}`,
         ...news,
       });
       if (checked.failures.length) throw new Error(`check failed: ${JSON.stringify(checked.failures)}`);

@@ -173,7 +173,17 @@ describe("Server: malformed input fails naming the field, and nothing reaches a 
 
 describe("Destination: malformed input fails naming the field, and nothing reaches a server", () => {
   const connection = () => ({ host: "127.0.0.1", port: trapPort, user: "root", privateKey: key.private, dockerSocket: "/var/run/docker.sock", perDialTimeout: 2, dialErrorLimit: 1 });
-  const ok = () => ({ connection: connection(), serverName: "web-1", serverSwarmRole: "none", owner: "proj/dev/dest", network: "dy-bad-input" });
+  const ok = () => ({
+    connection: connection(),
+    serverName: "web-1",
+    serverSwarmRole: "none",
+    owner: "proj/dev/dest",
+    serverId: "5a1c0e6e-0000-4000-8000-000000000001",
+    resourceUrn: "urn:pulumi:dev::proj::pulumi-nodejs:dynamic/dockyard:Destination::dest",
+    network: "dy-bad-input",
+  });
+  const { dialErrorLimit: _limit, ...withoutLimit } = connection();
+  const { user: _user, ...withoutUser } = connection();
   const manyLabels = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`k${i}`, "v"]));
 
   const cases: Array<[string, Record<string, unknown>, string]> = [
@@ -190,6 +200,11 @@ describe("Destination: malformed input fails naming the field, and nothing reach
     ["network with a semicolon", { network: "prod;rm" }, "network"],
     ["network with a command substitution", { network: "prod$(id)" }, "network"],
     ["network starting with an underscore", { network: "_x" }, "network"],
+    // swarmkit's stricter rule for swarm (overlay) network names
+    ["a swarm network name with a dot", { type: "swarm", network: "prod.v2" }, "network"],
+    ["a swarm network name ending in a dash", { type: "swarm", network: "prod-" }, "network"],
+    ["a swarm network name of 64 characters", { type: "swarm", network: "a".repeat(64) }, "network"],
+    ["a swarm network (the default on a manager) named with a dot", { serverSwarmRole: "manager", network: "prod.v2" }, "network"],
     // type
     ["type in another case", { type: "Swarm" }, "type"],
     ["type named after the driver", { type: "bridge" }, "type"],
@@ -234,6 +249,7 @@ describe("Destination: malformed input fails naming the field, and nothing reach
     ["driverOptions as a list", { driverOptions: [] }, "driverOptions"],
     ["a driver option key with a space", { driverOptions: { "bad key": "x" } }, "driverOptions.bad key"],
     ["a driver option value of 1,025 characters", { driverOptions: { k: huge(1025) } }, "driverOptions.k"],
+    ["a driver option naming a host bridge", { driverOptions: { "com.docker.network.bridge.name": "docker0" } }, "driverOptions.com.docker.network.bridge.name"],
     ["driverOptions as a string", { driverOptions: "opt=1" }, "driverOptions"],
     ["mtu as a word", { mtu: "abc" }, "mtu"],
     ["mtu of a million", { mtu: 1e6 }, "mtu"],
@@ -249,6 +265,7 @@ describe("Destination: malformed input fails naming the field, and nothing reach
     ["connect as an object", { connect: {} }, "connect"],
     ["connect with an option-like name", { connect: ["-x"] }, "connect[0]"],
     ["connect with a space", { connect: ["a b"] }, "connect[0]"],
+    ["connect with a short container id", { connect: ["3f4e1a2b"] }, "connect[0]"],
     // booleans
     ["internal as a string", { internal: "true" }, "internal"],
     ["ipv6 as a number", { ipv6: 1 }, "ipv6"],
@@ -265,6 +282,21 @@ describe("Destination: malformed input fails naming the field, and nothing reach
     ["connection without a host", { connection: {} }, "connection.host"],
     ["connection.port as a string", { connection: { ...connection(), port: "22" } }, "connection.port"],
     ["connection as a list", { connection: [] }, "connection"],
+    ["connection without dialErrorLimit", { connection: withoutLimit }, "connection.dialErrorLimit"],
+    ["connection.dialErrorLimit a fraction", { connection: { ...connection(), dialErrorLimit: 1.5 } }, "connection.dialErrorLimit"],
+    ["connection.perDialTimeout zero", { connection: { ...connection(), perDialTimeout: 0 } }, "connection.perDialTimeout"],
+    ["connection without a user", { connection: withoutUser }, "connection.user"],
+    ["connection.user with a space", { connection: { ...connection(), user: "ro ot" } }, "connection.user"],
+    ["connection.host with a space", { connection: { ...connection(), host: "a b" } }, "connection.host"],
+    ["connection.port of 70,000", { connection: { ...connection(), port: 70000 } }, "connection.port"],
+    ["connection.dockerSocket relative", { connection: { ...connection(), dockerSocket: "docker.sock" } }, "connection.dockerSocket"],
+    ["connection.privateKey as a number", { connection: { ...connection(), privateKey: 5 } }, "connection.privateKey"],
+    ["connection.proxy without dialErrorLimit", { connection: { ...connection(), proxy: withoutLimit } }, "connection.proxy.dialErrorLimit"],
+    ["connection.proxy as a string", { connection: { ...connection(), proxy: "jump" } }, "connection.proxy"],
+    ["serverId missing", { serverId: undefined }, "serverId"],
+    ["serverId as a number", { serverId: 5 }, "serverId"],
+    ["resourceUrn missing", { resourceUrn: undefined }, "resourceUrn"],
+    ["resourceUrn empty", { resourceUrn: "" }, "resourceUrn"],
     ["owner missing", { owner: undefined }, "owner"],
     ["owner as a number", { owner: 5 }, "owner"],
     ["owner of 2,000 characters", { owner: huge(2000) }, "owner"],

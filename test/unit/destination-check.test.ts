@@ -3,7 +3,14 @@ import { checkDestination } from "../../provider/destination/check";
 import { UNKNOWN } from "../../provider/resource";
 
 const connection = { host: "127.0.0.1", port: 22, user: "root", dockerSocket: "/var/run/docker.sock", perDialTimeout: 15, dialErrorLimit: 10 };
-const base = { connection, serverName: "web-1", owner: "proj/dev/prod", network: "prod" };
+const base = {
+  connection,
+  serverName: "web-1",
+  owner: "proj/dev/prod",
+  serverId: "5a1c0e6e-0000-4000-8000-000000000001",
+  resourceUrn: "urn:pulumi:dev::proj::pulumi-nodejs:dynamic/dockyard:Destination::prod",
+  network: "prod",
+};
 
 function failures(extra: Record<string, unknown>) {
   return checkDestination(undefined, { ...base, ...extra }).failures.map((f) => f.property);

@@ -33,7 +33,7 @@ const hostKeys = [sshKeygen("ed25519"), sshKeygen("ecdsa", { bits: 384 })].map((
 
 // ------------------------------------------------------------ field names
 
-const DESTINATION_FIELDS = ["connection", "serverName", "serverSwarmRole", "owner", ...DESTINATION_INPUT_KEYS];
+const DESTINATION_FIELDS = ["connection", "serverName", "serverSwarmRole", "owner", "serverId", "resourceUrn", ...DESTINATION_INPUT_KEYS];
 
 /**
  * Every failure is well formed and names a known field (or a path below one),
@@ -196,6 +196,14 @@ const labelsArb = fc.dictionary(
   { maxKeys: 8 },
 );
 const connection = { host: "127.0.0.1", port: 22, user: "root", dockerSocket: "/var/run/docker.sock", perDialTimeout: 15, dialErrorLimit: 10 };
+const SERVER_ID = "5a1c0e6e-0000-4000-8000-000000000001";
+const URN = "urn:pulumi:dev::proj::pulumi-nodejs:dynamic/dockyard:Destination::dest";
+const SWARM_NETWORK_NAME = /^[a-zA-Z0-9](?:[-_]*[A-Za-z0-9]+)*$/;
+/** A swarm network (asked for, or the default on a manager) needs a name swarmkit accepts. */
+const swarmNameOk = (d: { network?: string; type?: string; serverSwarmRole?: string }) =>
+  d.network === undefined ||
+  !(d.type === "swarm" || (d.type === undefined && d.serverSwarmRole === "manager")) ||
+  (d.network.length <= 63 && SWARM_NETWORK_NAME.test(d.network));
 const validDestinationArb = fc
   .record(
     {
@@ -210,16 +218,24 @@ const validDestinationArb = fc
       v6: v6Arb,
       v6gw: fc.boolean(),
       mtu: fc.integer({ min: 68, max: 65535 }),
-      driverOptions: fc.dictionary(fc.stringMatching(/^[A-Za-z0-9_.-]+$/).filter((k) => k.length <= 255 && k !== "com.docker.network.driver.mtu" && k !== "__proto__"), fc.string({ maxLength: 50 }), { maxKeys: 4 }),
+      driverOptions: fc.dictionary(
+        fc
+          .stringMatching(/^[A-Za-z0-9_.-]+$/)
+          .filter((k) => k.length <= 255 && k !== "com.docker.network.driver.mtu" && k !== "com.docker.network.bridge.name" && k !== "__proto__"),
+        fc.string({ maxLength: 50 }),
+        { maxKeys: 4 },
+      ),
       labels: labelsArb,
-      connect: fc.uniqueArray(fc.stringMatching(/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/).filter((s) => s.length <= 255), { maxLength: 4 }),
+      // Not a short container id (all hex, under 12 characters): those never match what Docker reports.
+      connect: fc.uniqueArray(fc.stringMatching(/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/).filter((s) => s.length <= 255 && !/^[0-9a-f]{1,11}$/.test(s)), { maxLength: 4 }),
       adopt: fc.boolean(),
       force: fc.boolean(),
     },
     { requiredKeys: [] },
   )
+  .filter(swarmNameOk)
   .map(({ v4, v4parts, v6, v6gw, ...rest }) => {
-    const out: Record<string, unknown> = { connection, serverName: "web-1", owner: "proj/dev/dest", ...rest };
+    const out: Record<string, unknown> = { connection, serverName: "web-1", owner: "proj/dev/dest", serverId: SERVER_ID, resourceUrn: URN, ...rest };
     if (v4) {
       out.subnet = v4.subnet;
       for (const p of v4parts ?? []) out[p] = v4[p as "gateway" | "ipRange"];
@@ -320,7 +336,7 @@ describe("Server check, for any input", { timeout: 60_000 }, () => {
 // ------------------------------------------------------------- Destination
 
 describe("Destination check, for any input", { timeout: 60_000 }, () => {
-  const base = { connection, serverName: "web-1", owner: "proj/dev/dest" };
+  const base = { connection, serverName: "web-1", owner: "proj/dev/dest", serverId: SERVER_ID, resourceUrn: URN };
 
   it("never throws, and either passes or names a known field in every failure", () => {
     const withBase = anyRecord(DESTINATION_INPUT_KEYS).map((x) => ({ ...base, ...x }));
