@@ -57,8 +57,8 @@ export async function cleanupAllExampleStacks(): Promise<void> {
 
 /**
  * `npm install` in the example's directory, with this working tree's package
- * packed anew (run `npm run build` first: the packed copy holds dist/).
- * Once per example per process.
+ * packed anew (its `prepare` builds dist/), and a check that the example
+ * then has exactly one @pulumi/pulumi. Once per example per process.
  */
 export function installExample(dir: string): void {
     if (installed.has(dir)) return;
@@ -74,6 +74,11 @@ export function installExample(dir: string): void {
         const e = err as { stdout?: string; stderr?: string; message: string };
         throw new Error(`npm install in ${dir} failed: ${e.message}\n${e.stdout ?? ""}\n${e.stderr ?? ""}`);
     }
+    // One @pulumi/pulumi, the program's own: the packed package brings none.
+    const copies = execFileSync("npm", ["ls", "@pulumi/pulumi", "--all", "--parseable"], { cwd: dir, encoding: "utf8" })
+        .split("\n")
+        .filter((l) => l.endsWith(path.join("node_modules", "@pulumi", "pulumi")));
+    if (copies.length !== 1) throw new Error(`${dir} has ${copies.length} copies of @pulumi/pulumi, not 1:\n${copies.join("\n")}`);
     installed.add(dir);
 }
 
