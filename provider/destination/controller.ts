@@ -7,15 +7,15 @@ import {
   TimeoutError,
   UnsupportedError,
 } from "../errors";
-import { containsUnknown, diffKeys, jsonEqual, type CheckResult, type DiffResult, type ReadResult, type ResourceController } from "../resource";
+import type { CheckResult, DiffResult, ReadResult, ResourceController } from "../resource";
 import { swarmRoleOf } from "../server/docker";
 import type { DockerClient, NetworkInspect, Transport } from "../transport/docker";
 import type { ConnectionSpec } from "../transport/types";
 import { checkDestination } from "./check";
+import { diffDestination } from "./diff";
 import { createBody, explainCreateError, findByName, mismatches, observe, overlappingNetworks, type Observed } from "./docker";
 import {
-  DESTINATION_INPUT_KEYS,
-  DESTINATION_REPLACE_KEYS,
+  inputsOf,
   IPAM_KEYS,
   LABEL_MANAGED,
   LABEL_OWNER,
@@ -51,11 +51,6 @@ function observedFor(given: Record<string, string>, observed: Record<string, str
       .filter((k) => observed[k] !== undefined)
       .map((k) => [k, observed[k] as string]),
   );
-}
-
-/** The connection fields that identify the daemon; a change means another network entirely. */
-function daemonOf(c: ConnectionSpec | undefined): unknown {
-  return c && [c.host, c.dockerSocket];
 }
 
 /**
@@ -104,28 +99,7 @@ export class DestinationController implements ResourceController<DestinationInpu
   }
 
   diff(_id: string, olds: DestinationState, news: DestinationInputs): DiffResult {
-    const { replaces, updates } = diffKeys(
-      olds as unknown as Record<string, unknown>,
-      news as unknown as Record<string, unknown>,
-      DESTINATION_INPUT_KEYS,
-      DESTINATION_REPLACE_KEYS,
-    );
-    // A connection change is an update (rotated key, new port), unless it
-    // points at another daemon: then the network is another one too.
-    if (containsUnknown(news.connection) || !jsonEqual(olds.connection, news.connection)) {
-      if (containsUnknown(daemonOf(news.connection)) || !jsonEqual(daemonOf(olds.connection), daemonOf(news.connection))) {
-        replaces.push("connection");
-      } else updates.push("connection");
-    }
-    const replacing = replaces.length > 0;
-    return {
-      changes: replacing || updates.length > 0,
-      replaces,
-      updates,
-      stables: replacing ? [] : ["networkId", "network", "driver", "scope", "type"],
-      // Two networks cannot share a name on one server: remove the old one first.
-      deleteBeforeReplace: replacing && !containsUnknown(news.network) && news.network === olds.network,
-    };
+    return diffDestination(olds, news);
   }
 
   private docker(connection: ConnectionSpec): DockerClient {
@@ -270,7 +244,8 @@ export class DestinationController implements ResourceController<DestinationInpu
     if (!net.Driver) net = await this.allocated(docker, net.Id);
     const o = observe(net);
     const adopted = state.adopted && net.Id === id;
-    return { id: net.Id, state: stateFrom(state, o, adopted) };
+    const fresh = stateFrom(state, o, adopted);
+    return { id: net.Id, state: fresh, inputs: inputsOf(fresh) };
   }
 
   async update(id: string, olds: DestinationState, news: DestinationInputs): Promise<DestinationState> {
