@@ -1,40 +1,17 @@
-import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import type { Server } from "./server";
+import { loginOf, type Server } from "./server";
 import { shim } from "./shim";
 
-/** The Server's inputs that decide how its daemon is logged into (everything in its connection but host and socket). */
-const LOGIN_FIELDS = ["port", "user", "privateKey", "privateKeyPassword", "password", "agentSocketPath", "hostKey", "perDialTimeout", "dialErrorLimit", "proxy"];
-
 /**
- * Which daemon the destination lives on, and a digest of the login, from the
- * Server's inputs: unlike its `connection` output, these are known while a
- * preview updates the Server. So a Server edit that keeps the daemon (name,
- * description, port, key, ...) is not mistaken for a move to another daemon,
- * and one that keeps the login (name, description) is no change at all.
- * Each field stays unknown on its own when it is computed by another resource.
+ * Which daemon the destination lives on, and a digest of the login, known
+ * while a preview updates the Server (unlike its `connection` output). So a
+ * Server edit that keeps the daemon (name, description, port, key, ...) is
+ * not mistaken for a move to another daemon, and one that keeps the login
+ * (name, description) is no change at all. Each field stays unknown on its
+ * own when it is computed by another resource.
  */
-function daemonOf(server: Server): Record<string, pulumi.Input<string>> {
-  const out = server as unknown as Record<string, pulumi.Output<unknown> | undefined>;
-  return {
-    host: server.host,
-    dockerSocket: server.dockerSocket,
-    login: pulumi
-      .all(LOGIN_FIELDS.map((k) => out[k] ?? pulumi.output(undefined)))
-      .apply((values) => "sha256:" + createHash("sha256").update(canonical(values)).digest("hex")),
-  };
-}
-
-/** JSON with object keys sorted, absent values as null: the same text however the engine ordered them. */
-function canonical(v: unknown): string {
-  if (v === undefined || v === null) return "null";
-  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-  if (typeof v === "object") {
-    const o = v as Record<string, unknown>;
-    const keys = Object.keys(o).filter((k) => o[k] !== undefined && o[k] !== null).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(",")}}`;
-  }
-  return JSON.stringify(v);
+function daemonOf(server: Server): Record<string, pulumi.Input<string> | undefined> {
+  return { host: server.host, dockerSocket: server.dockerSocket, login: loginOf(server) };
 }
 
 /** Inputs of a {@link Destination}. Fields marked "replaces" re-create the network when changed. */
