@@ -58,7 +58,8 @@ export interface DestinationArgs {
   labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /**
    * Names of existing containers to attach, e.g. a reverse proxy: the explicit link across destinations.
-   * Changes in place; a container detached by hand is re-attached by the next `pulumi up`.
+   * Changes in place. A container detached by hand is re-attached by the next `pulumi up --refresh`
+   * (a plain `pulumi up` does not read the server, so it does not notice).
    */
   connect?: pulumi.Input<pulumi.Input<string>[]>;
   /** Take over an existing network of this name if it matches, instead of failing. Default `false`. */
