@@ -1,21 +1,29 @@
-// Runs one of examples/<name> as an Automation API inline program against the
-// local test host. Called by scripts/run-example, which first brings the test
-// host up, builds the Pulumi CLI and compiles the package (examples included)
-// to dist/. The e2e tests reuse the exported helpers.
+// Runs one of examples/<name> against the local test host the way its README
+// tells users to: `pulumi <operation>` with the CLI binary in the example's own
+// directory. Called by scripts/run-example, which first brings the test host
+// up, builds the Pulumi CLI and compiles the package to dist/. The e2e tests
+// reuse the exported helpers.
 //
 //   node scripts/run-example.js <name> <up|preview|refresh|destroy> [--stack S]
 //
+// Program:    examples/<name> (Pulumi.yaml, package.json, tsconfig.json,
+//             index.ts). `npm install` runs there first; it installs this
+//             working tree's package as a packed copy (.npmrc install-links),
+//             afresh on every run so the copy is the current dist/.
+// Language:   the Node.js language host the CLI starts is the test stand-in
+//             in test/support/language-host (docs/language-host.md), first on
+//             PATH: the real pulumi-language-nodejs cannot be built here. It
+//             runs index.ts through the example's own @pulumi/pulumi, type
+//             checking on, as the real host does.
 // State:      file:// backend in ${DOCKYARD_STATE:-$HOME/.dockyard/state}
 // Secrets:    passphrase provider; PULUMI_CONFIG_PASSPHRASE (or
 //             PULUMI_CONFIG_PASSPHRASE_FILE), default DEFAULT_PASSPHRASE below
-// Workspace:  $DOCKYARD_STATE/workspaces/<project>: Pulumi.yaml, the stack
-//             settings (config, the passphrase's salt), and a node_modules link
-//             to this repo's: the engine starts the dynamic-provider process
-//             there, and the provider `require`s pulumi-dockyard from it.
+// Stack:      settings in examples/<name>/Pulumi.<stack>.yaml (git-ignored)
 // Config:     set on every run from the test host's env.json; other keys you
 //             set yourself (pulumi config set ...) are left alone.
 "use strict";
 
+const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
@@ -46,29 +54,6 @@ function projectOf(name) {
     const projectName = field("name");
     if (!projectName) throw new Error(`examples/${name}/Pulumi.yaml has no name`);
     return { name: projectName, description: field("description") };
-}
-
-/** The compiled example (tsc compiles examples/<name>/index.ts to dist/examples/<name>/index.js). */
-function compiledProgramPath(name) {
-    exampleDir(name); // validates the name
-    return path.join(repoRoot, "dist", "examples", name, "index.js");
-}
-
-/**
- * The example as an inline program. The compiled module exports the program
- * function (`export = async () => ...`), which is what the Node.js language
- * host would run too.
- */
-function loadProgram(name) {
-    const file = compiledProgramPath(name);
-    if (!fs.existsSync(file)) {
-        throw new Error(`${path.relative(repoRoot, file)} is missing: run \`npm run build\` first`);
-    }
-    const program = require(file);
-    if (typeof program !== "function") {
-        throw new Error(`${path.relative(repoRoot, file)} does not export a program function`);
-    }
-    return program;
 }
 
 /** The local test host's details, as `scripts/testhost up` writes them. */
@@ -148,12 +133,6 @@ function nodesConfig(name, nodes, stackName, picked) {
     return { ...server("server1:", picked[0]), ...server("server2:", picked[1]) };
 }
 
-/** Stack outputs as JSON text, secrets masked. */
-function formatOutputs(outputs) {
-    const plain = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
-    return JSON.stringify(plain, null, 2) + "\n";
-}
-
 function usage() {
     return (
         `usage: scripts/run-example <example> <operation> [--stack NAME]\n` +
@@ -189,26 +168,28 @@ function parseArgs(argv) {
     return { example, op, stack };
 }
 
-/** A workspace dir outside the repo that still resolves the repo's packages. */
-function prepareWorkDir(dir) {
-    fs.mkdirSync(dir, { recursive: true });
-    const link = path.join(dir, "node_modules");
-    const target = path.join(repoRoot, "node_modules");
-    let current;
-    try {
-        current = fs.readlinkSync(link);
-    } catch {
-        current = undefined;
-    }
-    if (current !== target) {
-        fs.rmSync(link, { force: true, recursive: true });
-        fs.symlinkSync(target, link, "dir");
-    }
+/** Where the test stand-in for the Node.js language host lives (docs/language-host.md). */
+const languageHostDir = path.join(repoRoot, "test", "support", "language-host");
+
+/**
+ * `npm install` in the example's directory, this package's packed copy made
+ * afresh from the working tree (its dist/ must be built). Output goes to stderr.
+ */
+function installExample(dir) {
+    fs.rmSync(path.join(dir, "node_modules", "pulumi-dockyard"), { recursive: true, force: true });
+    const r = spawnSync("npm", ["install", "--no-audit", "--no-fund"], { cwd: dir, stdio: ["ignore", 2, 2] });
+    if (r.status !== 0) throw new Error(`npm install in ${path.relative(repoRoot, dir)} failed`);
+}
+
+/** Config as `pulumi config set-all` arguments. */
+function configArgs(config) {
+    const args = [];
+    for (const [key, { value, secret }] of Object.entries(config)) args.push(secret ? "--secret" : "--plaintext", `${key}=${value}`);
+    return args;
 }
 
 async function main(argv) {
     const { example, op, stack: stackName } = parseArgs(argv);
-    const { LocalWorkspace, PulumiCommand } = require("@pulumi/pulumi/automation");
 
     const bin = process.env.DOCKYARD_PULUMI_BIN;
     if (!bin || !fs.existsSync(path.join(bin, "pulumi"))) {
@@ -216,66 +197,42 @@ async function main(argv) {
     }
     const stateDir = path.resolve(process.env.DOCKYARD_STATE || path.join(os.homedir(), ".dockyard", "state"));
     const project = projectOf(example);
-    const workDir = path.join(stateDir, "workspaces", project.name);
+    const dir = exampleDir(example);
     fs.mkdirSync(path.join(stateDir, "home"), { recursive: true });
-    prepareWorkDir(workDir);
 
     const env = {
+        ...process.env,
         PULUMI_BACKEND_URL: "file://" + stateDir,
         PULUMI_HOME: path.join(stateDir, "home"),
         PULUMI_SKIP_UPDATE_CHECK: "1",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
-        PATH: [bin, path.join(repoRoot, "node_modules", ".bin"), process.env.PATH || ""].join(path.delimiter),
+        PATH: [languageHostDir, bin, path.join(repoRoot, "node_modules", ".bin"), process.env.PATH || ""].join(path.delimiter),
     };
-    if (!process.env.PULUMI_CONFIG_PASSPHRASE && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
+    if (!env.PULUMI_CONFIG_PASSPHRASE && !env.PULUMI_CONFIG_PASSPHRASE_FILE) {
         env.PULUMI_CONFIG_PASSPHRASE = DEFAULT_PASSPHRASE;
     }
-
-    const program = loadProgram(example);
-    const pulumiCommand = await PulumiCommand.get({ root: path.dirname(bin), skipVersionCheck: true });
     const log = (line) => process.stdout.write(`run-example: ${line}\n`);
-    log(`${example} ${op}: project ${project.name}, stack ${stackName}, state ${env.PULUMI_BACKEND_URL}`);
-
-    const stack = await LocalWorkspace.createOrSelectStack(
-        { projectName: project.name, stackName, program },
-        {
-            workDir,
-            pulumiHome: env.PULUMI_HOME,
-            pulumiCommand,
-            envVars: env,
-            secretsProvider: "passphrase",
-            projectSettings: {
-                name: project.name,
-                description: project.description,
-                runtime: "nodejs",
-                backend: { url: env.PULUMI_BACKEND_URL },
-            },
-        },
-    );
-    await stack.setAllConfig(testHostConfig(example, readTestHost(), stackName));
-
-    const opts = {
-        onOutput: (out) => process.stdout.write(out),
-        color: process.stdout.isTTY ? "always" : "never",
+    const pulumi = (args, opts = {}) => {
+        const r = spawnSync(path.join(bin, "pulumi"), args, { cwd: dir, env, stdio: opts.capture ? ["ignore", "pipe", 2] : "inherit", encoding: "utf8" });
+        if (r.error) throw r.error;
+        if (r.status !== 0) {
+            const err = new Error(`pulumi ${args[0]} exited with code ${r.status}`);
+            err.exitCode = r.status;
+            throw err;
+        }
+        return r.stdout;
     };
-    switch (op) {
-        case "up":
-            await stack.up(opts);
-            break;
-        case "preview":
-            await stack.preview(opts);
-            break;
-        case "refresh":
-            await stack.refresh(opts);
-            break;
-        case "destroy":
-            await stack.destroy(opts);
-            break;
-    }
+
+    log(`npm install in examples/${example}`);
+    installExample(dir);
+    log(`${example} ${op}: project ${project.name}, stack ${stackName}, state ${env.PULUMI_BACKEND_URL}`);
+    log(`running \`pulumi ${op}\` in examples/${example} with the CLI binary; the Node.js language host is the test stand-in (docs/language-host.md)`);
+    pulumi(["stack", "select", "--create", stackName, "--secrets-provider", "passphrase"]);
+    pulumi(["config", "set-all", ...configArgs(testHostConfig(example, readTestHost(), stackName))]);
+    pulumi(op === "preview" ? ["preview"] : [op, "--yes"]);
     if (op !== "destroy") {
         process.stdout.write(`\nOutputs of ${project.name}/${stackName}:\n`);
-        process.stdout.write(formatOutputs(await stack.outputs()));
+        process.stdout.write(pulumi(["stack", "output", "--json"], { capture: true }));
     }
 }
 
@@ -285,26 +242,15 @@ module.exports = {
     repoRoot,
     exampleDir,
     projectOf,
-    compiledProgramPath,
-    loadProgram,
     readTestHost,
     testHostConfig,
     nodesConfig,
-    formatOutputs,
+    languageHostDir,
 };
 
 if (require.main === module) {
     main(process.argv.slice(2)).catch((err) => {
-        const msg = err && err.message ? err.message : String(err);
-        const result = err && err.commandResult;
-        if (result) {
-            // The engine's stdout was streamed above; its stderr has the final error lines.
-            const stderr = String(result.stderr || "").trim();
-            if (stderr) process.stderr.write(stderr + "\n");
-            process.stderr.write(`run-example: pulumi exited with code ${result.code}\n`);
-        } else {
-            process.stderr.write(`run-example: ${msg}\n`);
-        }
+        process.stderr.write(`run-example: ${err && err.message ? err.message : String(err)}\n`);
         process.exit(1);
     });
 }

@@ -21,13 +21,13 @@ import {
     inspectNetwork,
     isSecretValue,
     loadDockyard,
-    createExampleStack,
     loadExampleRunner,
     networksOwnedBy,
     placeholdersIn,
     stepRecorder,
     type ExportedDeployment,
 } from "./helpers";
+import { cleanupAllExampleStacks, createExampleStack } from "./example-stack";
 import { FIXTURE, fixtureValues, type Fixture } from "./fixture";
 
 const SERVER_TYPE = "pulumi-nodejs:dynamic/dockyard:Server";
@@ -45,7 +45,11 @@ beforeAll(async () => {
 }, 60 * 60_000);
 
 afterAll(async () => {
-    await cleanupAllTestStacks();
+    try {
+        await cleanupAllExampleStacks();
+    } finally {
+        await cleanupAllTestStacks();
+    }
 });
 
 /** The private key's base64 body lines (what must never show up in plaintext). */
@@ -379,8 +383,9 @@ describe("a state recorded by an earlier version", () => {
 });
 
 // ---------------------------------------------------------------------------
-// The runnable examples (examples/*), compiled to dist/examples and run as
-// inline programs with the config scripts/run-example gives them.
+// The runnable examples (examples/*), each run from its own directory with the
+// `pulumi` binary (see example-stack.ts) and the config scripts/run-example
+// gives them.
 
 describe("examples", () => {
     const runner = loadExampleRunner();
@@ -404,7 +409,7 @@ describe("examples", () => {
         },
     };
 
-    it.each(["standalone", "swarm", "multi-server"])("%s: up then destroy", async (name) => {
+    it.each(["standalone", "swarm", "multi-server"])("%s: up, preview, refresh, destroy in its directory", async (name) => {
         expect(runner.EXAMPLES).toContain(name);
         const { s, project, stackName } = await createExampleStack(runner, name, (stackName) => runner.testHostConfig(name, h, stackName));
         try {
@@ -419,6 +424,9 @@ describe("examples", () => {
                 expect(live).toMatchObject({ Id: n.networkId, Driver: n.driver, Scope: n.scope });
                 expect(live!.Labels?.["dockyard.owner"]).toMatch(new RegExp(`^${project}/${stackName}/`));
             }
+            expect(changesOf((await s.preview()).changeSummary)).toEqual({});
+            // What is on the daemon is what the stack says: a refresh changes nothing.
+            expect(changesOf((await s.refresh()).summary.resourceChanges)).toEqual({});
             expect(changesOf((await s.preview()).changeSummary)).toEqual({});
 
             const destroy = await s.destroy();

@@ -4,7 +4,8 @@
 // in one swarm (dy-node1 manager, dy-node2 and dy-node3 workers). Results are
 // checked independently with the docker CLI on each node's own socket.
 //
-// The examples run unchanged as inline programs with the config
+// The examples run unchanged from their own directories with the `pulumi`
+// binary (see example-stack.ts) and the config
 // scripts/run-example.js gives them (nodesConfig), including each node's own
 // Docker socket (`dockerSocket`): the nodes share this machine's filesystem,
 // so the default /var/run/docker.sock would be the test host's daemon.
@@ -17,10 +18,11 @@ import * as path from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { changesOf, cleanupAllTestStacks, ensurePulumiCli, type TestStack } from "../support/pulumi";
+import { changesOf, ensurePulumiCli } from "../support/pulumi";
 import { canPing, ipOf, networkEvents, networksNamed, nodeDocker, nodeDockerOk, readNodes, testhostNodes, type Node, type Nodes } from "../support/nodes";
 import { testHost } from "../support/testhost";
-import { createExampleStack, inspectNetwork, loadDockyard, loadExampleRunner, type NetworkInfo } from "./helpers";
+import { cleanupAllExampleStacks, createExampleStack, type ExampleStack } from "./example-stack";
+import { inspectNetwork, loadDockyard, loadExampleRunner, type NetworkInfo } from "./helpers";
 
 const SERVER_TYPE = "pulumi-nodejs:dynamic/dockyard:Server";
 const DESTINATION_TYPE = "pulumi-nodejs:dynamic/dockyard:Destination";
@@ -79,14 +81,14 @@ beforeAll(async () => {
 afterAll(async () => {
     try {
         for (const [node, name] of containers) nodeDockerOk(node, "rm", "-f", name);
-        await cleanupAllTestStacks();
+        await cleanupAllExampleStacks();
     } finally {
         if (startedNodes) testhostNodes("down");
     }
 }, 5 * 60_000);
 
 /** A stack of one example against some of the nodes. */
-function exampleStack(name: "swarm" | "multi-server", servers: Record<string, Node>): Promise<{ s: TestStack; project: string; stackName: string }> {
+function exampleStack(name: "swarm" | "multi-server", servers: Record<string, Node>): Promise<{ s: ExampleStack; project: string; stackName: string }> {
     return createExampleStack(runner, name, (stackName) => runner.nodesConfig(name, nodes, stackName, Object.values(servers)));
 }
 

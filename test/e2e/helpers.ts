@@ -2,14 +2,13 @@
 // provider process loads it, Docker network inspection, engine event capture
 // and the recorded-state fixture's placeholders.
 
-import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 
-import { createTestStack, repoRoot, type TestStack } from "../support/pulumi";
+import { repoRoot } from "../support/pulumi";
 import { docker, dockerOk } from "../support/testhost";
 
 const nativeRequire = createRequire(__filename);
@@ -31,9 +30,9 @@ export function loadDockyard(): typeof import("pulumi-dockyard") {
 /** The example runner's helpers (scripts/run-example.js). */
 export interface ExampleRunner {
     EXAMPLES: string[];
+    /** examples/<name>: the program's own directory, where `pulumi` runs. */
+    exampleDir(name: string): string;
     projectOf(name: string): { name: string; description?: string };
-    compiledProgramPath(name: string): string;
-    loadProgram(name: string): () => Promise<Record<string, unknown> | void>;
     testHostConfig(name: string, host: unknown, stackName: string): Record<string, { value: string; secret?: boolean }>;
     /** Config for hosts of scripts/testhost-nodes (`nodes`: nodes.json; `picked`: the nodes to use, in order). */
     nodesConfig(name: string, nodes: unknown, stackName: string, picked: unknown[]): Record<string, { value: string; secret?: boolean }>;
@@ -41,21 +40,6 @@ export interface ExampleRunner {
 
 export function loadExampleRunner(): ExampleRunner {
     return nativeRequire(path.join(repoRoot, "scripts", "run-example.js")) as ExampleRunner;
-}
-
-/**
- * A fresh stack (random name) running example `name` as an inline program
- * under the example's own project name; `config` is made for that stack name.
- */
-export async function createExampleStack(
-    runner: ExampleRunner,
-    name: string,
-    config: (stackName: string) => Record<string, { value: string; secret?: boolean }>,
-): Promise<{ s: TestStack; project: string; stackName: string }> {
-    const stackName = `t${randomBytes(4).toString("hex")}`;
-    const project = runner.projectOf(name).name;
-    const s = await createTestStack({ projectName: project, stackName, program: runner.loadProgram(name), config: config(stackName) });
-    return { s, project, stackName };
 }
 
 function newestMtime(dir: string): number {
@@ -70,7 +54,7 @@ function newestMtime(dir: string): number {
 
 function warnIfStale(entry: string): void {
     const built = fs.statSync(entry).mtimeMs;
-    const sources = Math.max(...["sdk", "provider", "examples"].map((d) => newestMtime(path.join(repoRoot, d))));
+    const sources = Math.max(...["sdk", "provider"].map((d) => newestMtime(path.join(repoRoot, d))));
     if (sources > built) {
         console.warn("e2e: sources are newer than dist/; the provider process runs dist/ (run `npm run build`)");
     }
