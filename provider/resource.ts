@@ -40,11 +40,24 @@ export interface DiffResult {
   /** Outputs guaranteed not to change. */
   stables: string[];
   deleteBeforeReplace: boolean;
+  /**
+   * Whether the inputs Pulumi recorded agree with the state on every compared
+   * field (so Pulumi's own comparison of recorded and new inputs names the
+   * same changes). False for state that may have been refreshed without its
+   * inputs being updated.
+   */
+  inputsInStep?: boolean;
 }
 
 export interface ReadResult<S> {
   id: string;
   state: S;
+  /**
+   * The inputs that describe what was found, recorded by Pulumi in place of
+   * the old ones (a refresh then leaves no spurious diff, and drift shows as
+   * the fields that drifted). Only `read` sets it.
+   */
+  inputs?: Record<string, unknown>;
 }
 
 export interface ResourceController<I, S> {

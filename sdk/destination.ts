@@ -1,6 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { Server } from "./server";
+import { loginOf, type Server } from "./server";
 import { shim } from "./shim";
+
+/**
+ * Which daemon the destination lives on, and a digest of the login, known
+ * while a preview updates the Server (unlike its `connection` output). So a
+ * Server edit that keeps the daemon (name, description, port, key, ...) is
+ * not mistaken for a move to another daemon, and one that keeps the login
+ * (name, description) is no change at all. Each field stays unknown on its
+ * own when it is computed by another resource.
+ */
+function daemonOf(server: Server): Record<string, pulumi.Input<string> | undefined> {
+  return { host: server.host, dockerSocket: server.dockerSocket, login: loginOf(server) };
+}
 
 /** Inputs of a {@link Destination}. Fields marked "replaces" re-create the network when changed. */
 export interface DestinationArgs {
@@ -53,7 +65,8 @@ export interface DestinationArgs {
   /**
    * Names of existing containers to attach, e.g. a reverse proxy: the explicit link across destinations. An id
    * must have at least 12 characters (a container whose name is all hex digits is written `/name`).
-   * Changes in place; a container detached by hand is re-attached by the next `pulumi up`.
+   * Changes in place. A container detached by hand is re-attached by the next `pulumi up --refresh`
+   * (a plain `pulumi up` does not read the server, so it does not notice).
    */
   connect?: pulumi.Input<pulumi.Input<string>[]>;
   /** Take over an existing network of this name if it matches, instead of failing. Default `false`. */
@@ -97,6 +110,7 @@ export class Destination extends pulumi.dynamic.Resource {
       ...rest,
       // Secret here too, whatever the Server's output is marked (inputs and outputs in state).
       connection: pulumi.secret(server.connection),
+      daemon: daemonOf(server),
       serverName: server.name,
       serverSwarmRole: server.swarmRole,
       owner: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,

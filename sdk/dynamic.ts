@@ -6,7 +6,7 @@
  * runs the installed package's code: upgrades apply to existing stacks.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { createControllers, type Controllers, type ResourceController } from "../provider";
+import { createControllers, type Controllers, type DiffResult, type ResourceController } from "../provider";
 
 /** Key under which Pulumi keeps the serialized provider in inputs and state. */
 const PROVIDER_KEY = "__provider";
@@ -55,6 +55,22 @@ async function surfaced<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * What to tell the engine about changes. The dynamic-provider protocol cannot
+ * carry the names of changed inputs, but the engine names them itself (in
+ * the preview's \`diffs\` and \`detailedDiff\`) when a provider says the
+ * answer is unknown, by comparing recorded and new inputs; the replacements
+ * and delete-before-replace given here still hold. That comparison agrees
+ * with the controller's only while recorded inputs and state are in step,
+ * and it would name \`__provider\` if the serialized shim differs: then say
+ * "changes" plainly. No change is always said plainly.
+ */
+function engineChanges(r: DiffResult, olds: Props, news: Props): boolean | undefined {
+  if (!r.changes) return false;
+  if (!r.inputsInStep || olds[PROVIDER_KEY] !== news[PROVIDER_KEY]) return true;
+  return undefined;
+}
+
 export function adapt<I extends object, S extends object>(ctl: ResourceController<I, S>): pulumi.dynamic.ResourceProvider {
   return {
     async check(olds: Props, news: Props) {
@@ -64,7 +80,7 @@ export function adapt<I extends object, S extends object>(ctl: ResourceControlle
     async diff(id: string, olds: Props, news: Props) {
       const r = ctl.diff(id, withoutProviderKey(olds) as S, withoutProviderKey(news) as I);
       return {
-        changes: r.changes,
+        changes: engineChanges(r, olds, news),
         replaces: r.replaces,
         stables: r.stables,
         deleteBeforeReplace: r.deleteBeforeReplace,
@@ -79,7 +95,8 @@ export function adapt<I extends object, S extends object>(ctl: ResourceControlle
       surfaced(async () => {
         const r = await ctl.read(id, withoutProviderKey(props) as S);
         // No id: the object is gone, and the engine drops it from state.
-        return r ? { id: r.id, props: wire(r.state) } : { id: undefined as unknown as string, props: {} };
+        if (!r) return { id: undefined as unknown as string, props: {} };
+        return r.inputs ? { id: r.id, props: wire(r.state), inputs: wire(r.inputs) } : { id: r.id, props: wire(r.state) };
       }),
     update: (id: string, olds: Props, news: Props) =>
       surfaced(async () => ({ outs: wire(await ctl.update(id, withoutProviderKey(olds) as S, withoutProviderKey(news) as I)) })),

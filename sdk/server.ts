@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { shim } from "./shim";
 
@@ -41,6 +42,39 @@ export interface ServerArgs extends SshArgs {
   name?: pulumi.Input<string>;
   /** Free-form description. */
   description?: pulumi.Input<string>;
+}
+
+/** The arguments that decide how a server's daemon is logged into: everything in its connection but host and socket. */
+const LOGIN_FIELDS = ["port", "user", "privateKey", "privateKeyPassword", "password", "agentSocketPath", "hostKey", "perDialTimeout", "dialErrorLimit", "proxy"] as const;
+
+const logins = new WeakMap<Server, pulumi.Output<string>>();
+
+/**
+ * A digest of the Server's login arguments, for its Destinations. It is made
+ * from the arguments themselves, not from the Server's outputs: an optional
+ * argument left out has no output, and such an output is unknown during a
+ * preview. Undefined for a Server made by another copy of this package.
+ */
+export function loginOf(server: Server): pulumi.Output<string> | undefined {
+  return logins.get(server);
+}
+
+function loginDigest(args: ServerArgs): pulumi.Output<string> {
+  return pulumi
+    .all(LOGIN_FIELDS.map((k) => pulumi.output(args[k] as pulumi.Input<unknown>)))
+    .apply((values) => "sha256:" + createHash("sha256").update(canonical(values)).digest("hex"));
+}
+
+/** JSON with object keys sorted and absent values as null: one text for one value. */
+function canonical(v: unknown): string {
+  if (v === undefined || v === null) return "null";
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o).filter((k) => o[k] !== undefined && o[k] !== null).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(v);
 }
 
 const SECRET_OUTPUTS = ["privateKey", "privateKeyPassword", "password", "proxy", "connection"];
@@ -118,5 +152,6 @@ export class Server extends pulumi.dynamic.Resource {
       "dockyard",
       "Server",
     );
+    logins.set(this, loginDigest(args));
   }
 }

@@ -135,6 +135,7 @@ function noopProgram(h, privateKey, networks) {
           `dest-${i}`,
           {
             connection: pulumi.secret(server.connection),
+            daemon: { host: server.host, dockerSocket: server.dockerSocket, login: pulumi.secret("sha256:bench") },
             serverName: server.name,
             serverSwarmRole: server.swarmRole,
             owner: `${pulumi.getProject()}/${pulumi.getStack()}/dest-${i}`,

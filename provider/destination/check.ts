@@ -4,7 +4,7 @@ import type { ConnectionSpec } from "../transport/types";
 import { Checker } from "../validate";
 import { cidrContains, cidrWithin, parseAddress, parseCidr, type Cidr } from "./cidr";
 import { checkConnection } from "./connection";
-import { DESTINATION_INPUT_KEYS, resourceNameOf, type DestinationInputs, type DestinationType } from "./types";
+import { DESTINATION_FIELDS, resourceNameOf, type DaemonRef, type DestinationInputs, type DestinationType } from "./types";
 
 export const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 /** What swarmkit accepts for a swarm (overlay) network's name, at most 63 characters. */
@@ -21,9 +21,6 @@ const BUILTIN_NETWORKS = new Set(["bridge", "host", "none", "ingress", "docker_g
 const CONTAINER_NAME = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const LABEL_KEY = /^[A-Za-z0-9]([A-Za-z0-9._\/-]*[A-Za-z0-9])?$/;
 const MAX_LABELS = 100;
-
-/** Every input: the server's (set by the SDK from the Server) and the user's. */
-const FIELDS = ["connection", "serverName", "serverSwarmRole", "owner", "serverId", "resourceUrn", ...DESTINATION_INPUT_KEYS] as const;
 
 /**
  * A Docker network name derived from the resource name, with a suffix derived
@@ -87,6 +84,20 @@ function checkRange(c: Checker, property: string, range: Cidr | undefined, subne
   if (!cidrWithin(range, subnet)) c.fail(property, `${range.text} is not within ${subnetField} ${subnet.text}`);
 }
 
+function checkDaemonRef(c: Checker, v: unknown): DaemonRef | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (isUnknown(v)) return v as unknown as DaemonRef;
+  if (typeof v !== "object" || Array.isArray(v)) return c.fail("daemon", "must be the Server's daemon reference (host, dockerSocket, login; set by the Destination from its server)");
+  const raw = v as Record<string, unknown>;
+  c.onlyKnown(raw, ["host", "dockerSocket", "login"], "daemon.");
+  const host = c.string("daemon.host", raw.host, { required: true, nonEmpty: true, max: 253 });
+  const dockerSocket = c.string("daemon.dockerSocket", raw.dockerSocket, { required: true, nonEmpty: true, max: 107 });
+  const login = c.string("daemon.login", raw.login, { max: 128 });
+  const ref: DaemonRef = { host: host as string, dockerSocket: dockerSocket as string };
+  if (login !== undefined) ref.login = login;
+  return ref;
+}
+
 /**
  * `check` for Destination: validates every field, applies defaults, and keeps
  * what was decided at creation (generated network name, default type) stable.
@@ -96,10 +107,15 @@ export function checkDestination(
   news: Record<string, unknown>,
 ): CheckResult<DestinationInputs> {
   const c = new Checker();
-  c.onlyKnown(news, FIELDS);
+  c.onlyKnown(news, DESTINATION_FIELDS);
   const connection = checkConnection(c, news.connection);
+  const daemon = checkDaemonRef(c, news.daemon);
   const serverName = c.string("serverName", news.serverName) ?? "";
-  const serverSwarmRole = c.string("serverSwarmRole", news.serverSwarmRole);
+  // Only the default type at creation depends on the server's role: once
+  // created, the recorded role is kept, so a role not known during a
+  // preview (the Server is being updated) is no change.
+  const serverSwarmRole =
+    typeof olds?.serverSwarmRole === "string" ? olds.serverSwarmRole : c.string("serverSwarmRole", news.serverSwarmRole);
   // The owner is fixed at creation: it is written into the network's labels.
   const owner =
     typeof olds?.owner === "string" && olds.owner ? olds.owner : (c.string("owner", news.owner, { required: true, max: 1024 }) ?? "");
@@ -194,6 +210,7 @@ export function checkDestination(
 
   const inputs: DestinationInputs = {
     connection: connection as ConnectionSpec,
+    ...(daemon !== undefined ? { daemon } : {}),
     serverName,
     owner,
     serverId,

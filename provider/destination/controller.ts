@@ -7,15 +7,16 @@ import {
   TimeoutError,
   UnsupportedError,
 } from "../errors";
-import { containsUnknown, diffKeys, jsonEqual, type CheckResult, type DiffResult, type ReadResult, type ResourceController } from "../resource";
+import type { CheckResult, DiffResult, ReadResult, ResourceController } from "../resource";
 import { swarmRoleOf } from "../server/docker";
 import type { DockerClient, NetworkInspect, Transport } from "../transport/docker";
 import type { ConnectionSpec } from "../transport/types";
 import { checkDestination } from "./check";
+import { diffDestination } from "./diff";
 import { createBody, explainCreateError, findByName, mismatches, observe, overlappingNetworks, type Observed } from "./docker";
 import { ownerIdOf, ownsNetwork, type Owner } from "./ownership";
 import { attached, isMine, ownerOf, refersTo, stateFrom } from "./state";
-import { DESTINATION_INPUT_KEYS, DESTINATION_REPLACE_KEYS, LABEL_OWNER, type DestinationInputs, type DestinationState } from "./types";
+import { inputsOf, LABEL_OWNER, type DestinationInputs, type DestinationState } from "./types";
 
 export type Logger = (message: string) => void;
 
@@ -24,11 +25,6 @@ const ENDPOINT_RELEASE_TIMEOUT_MS = 15_000;
 
 /** How long a new swarm network may take to be allocated. */
 const ALLOCATION_TIMEOUT_MS = 15_000;
-
-/** The connection fields that identify the daemon; a change means another network entirely. */
-function daemonOf(c: ConnectionSpec | undefined): unknown {
-  return c && [c.host, c.dockerSocket];
-}
 
 export class DestinationController implements ResourceController<DestinationInputs, DestinationState> {
   constructor(
@@ -41,28 +37,7 @@ export class DestinationController implements ResourceController<DestinationInpu
   }
 
   diff(_id: string, olds: DestinationState, news: DestinationInputs): DiffResult {
-    const { replaces, updates } = diffKeys(
-      olds as unknown as Record<string, unknown>,
-      news as unknown as Record<string, unknown>,
-      DESTINATION_INPUT_KEYS,
-      DESTINATION_REPLACE_KEYS,
-    );
-    // A connection change is an update (rotated key, new port), unless it
-    // points at another daemon: then the network is another one too.
-    if (containsUnknown(news.connection) || !jsonEqual(olds.connection, news.connection)) {
-      if (containsUnknown(daemonOf(news.connection)) || !jsonEqual(daemonOf(olds.connection), daemonOf(news.connection))) {
-        replaces.push("connection");
-      } else updates.push("connection");
-    }
-    const replacing = replaces.length > 0;
-    return {
-      changes: replacing || updates.length > 0,
-      replaces,
-      updates,
-      stables: replacing ? [] : ["networkId", "network", "driver", "scope", "type"],
-      // Two networks cannot share a name on one server: remove the old one first.
-      deleteBeforeReplace: replacing && !containsUnknown(news.network) && news.network === olds.network,
-    };
+    return diffDestination(olds, news);
   }
 
   private docker(connection: ConnectionSpec): DockerClient {
@@ -234,7 +209,8 @@ export class DestinationController implements ResourceController<DestinationInpu
     if (!net.Driver) net = await this.allocated(docker, net.Id);
     const o = observe(net);
     const adopted = state.adopted && net.Id === id;
-    return { id: net.Id, state: stateFrom(state, o, adopted, state.ownerId) };
+    const fresh = stateFrom(state, o, adopted, state.ownerId);
+    return { id: net.Id, state: fresh, inputs: inputsOf(fresh) };
   }
 
   async update(id: string, olds: DestinationState, news: DestinationInputs): Promise<DestinationState> {

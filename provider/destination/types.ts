@@ -2,10 +2,24 @@ import type { ConnectionSpec } from "../transport/types";
 
 export type DestinationType = "standalone" | "swarm";
 
+/**
+ * The Server as the Destination sees it, from values known during preview:
+ * which daemon (host and socket) and a digest of how it is logged into.
+ * Another daemon is another network; another login is the same network.
+ */
+export interface DaemonRef {
+  host: string;
+  dockerSocket: string;
+  /** A digest of the Server's login fields (port, user, credentials, host key, proxy, timeouts). */
+  login?: string;
+}
+
 /** Checked Destination inputs, defaults applied. */
 export interface DestinationInputs {
   /** The server's connection (host keys pinned). Secret. */
   connection: ConnectionSpec;
+  /** The server's daemon and login. Absent in state recorded before 0.2. */
+  daemon?: DaemonRef;
   /** The server's display name, for the default display name. */
   serverName: string;
   /** The server's swarm role when last seen; decides the default type at creation. */
@@ -82,5 +96,14 @@ export const DESTINATION_REPLACE_KEYS: ReadonlySet<string> = new Set(REPLACING);
 
 /** Inputs compared by diff. `connection` is compared separately. */
 export const DESTINATION_INPUT_KEYS = ["name", ...REPLACING, "connect", "adopt", "force"] as const;
+
+/** Every input: the server's (set by the SDK from the Server) and the user's. */
+export const DESTINATION_FIELDS = ["connection", "daemon", "serverName", "serverSwarmRole", "owner", "serverId", "resourceUrn", ...DESTINATION_INPUT_KEYS] as const;
+
+/** The inputs that describe a state: what `read` hands back for Pulumi to record. */
+export function inputsOf(state: DestinationState): Record<string, unknown> {
+  const s = state as unknown as Record<string, unknown>;
+  return Object.fromEntries(DESTINATION_FIELDS.filter((k) => s[k] !== undefined).map((k) => [k, s[k]]));
+}
 
 export const DESTINATION_SECRET_KEYS = ["connection"] as const;

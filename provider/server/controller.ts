@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { diffKeys, type CheckResult, type DiffResult, type ReadResult, type ResourceController } from "../resource";
+import { diffKeys, isUnknown, type CheckResult, type DiffResult, type ReadResult, type ResourceController } from "../resource";
 import type { Transport } from "../transport/docker";
 import type { ConnectionSpec, SshEndpoint } from "../transport/types";
 import { checkServer } from "./check";
@@ -12,6 +12,11 @@ import {
   type ServerInputs,
   type ServerState,
 } from "./types";
+
+/** The inputs recorded in a state, without absent ones: what `read` hands back for Pulumi to record. */
+function inputsOf(state: ServerState): Record<string, unknown> {
+  return Object.fromEntries(SERVER_INPUT_KEYS.filter((k) => state[k] !== undefined).map((k) => [k, state[k]]));
+}
 
 /** The SSH fields of a server or jump host, without absent ones. */
 function endpointOf(e: ProxyInputs): SshEndpoint {
@@ -46,12 +51,21 @@ export class ServerController implements ResourceController<ServerInputs, Server
       SERVER_INPUT_KEYS,
       SERVER_REPLACE_KEYS,
     );
+    // Host names (and IPv6 addresses) ignore letter case: the same machine, updated in place.
+    const sameHost =
+      typeof olds.host === "string" && typeof news.host === "string" && !isUnknown(news.host) && olds.host.toLowerCase() === news.host.toLowerCase();
+    if (sameHost && replaces.includes("host")) {
+      replaces.splice(replaces.indexOf("host"), 1);
+      updates.unshift("host");
+    }
     return {
       changes: replaces.length + updates.length > 0,
       replaces,
       updates,
       stables: replaces.length === 0 ? ["hostPublicKey", "hostKeyFingerprint"] : [],
       deleteBeforeReplace: false,
+      // A Server's inputs are never rewritten by read: recorded inputs and state agree.
+      inputsInStep: true,
     };
   }
 
@@ -82,9 +96,9 @@ export class ServerController implements ResourceController<ServerInputs, Server
 
   async read(id: string, state: ServerState): Promise<ReadResult<ServerState>> {
     // Reconnect exactly as recorded (host keys pinned). Unreachable is an error, never "gone".
-    const inputs = Object.fromEntries(SERVER_INPUT_KEYS.map((k) => [k, state[k]])) as unknown as ServerInputs;
+    const inputs = inputsOf(state) as unknown as ServerInputs;
     const fresh = await this.inspect(inputs, state.connection);
-    return { id, state: { ...state, ...fresh, connection: state.connection } };
+    return { id, state: { ...state, ...fresh, connection: state.connection }, inputs: inputsOf(state) };
   }
 
   async update(_id: string, olds: ServerState, news: ServerInputs): Promise<ServerState> {
