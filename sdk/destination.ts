@@ -46,7 +46,8 @@ export interface DestinationArgs {
   labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /**
    * Names of existing containers to attach, e.g. a reverse proxy: the explicit link across destinations.
-   * Changes in place; a container detached by hand is re-attached by the next `pulumi up`.
+   * Changes in place; a container detached by hand is re-attached by the next `pulumi up`. As an output: those of them
+   * that are attached.
    */
   connect?: pulumi.Input<pulumi.Input<string>[]>;
   /** Take over an existing network of this name if it matches, instead of failing. Default `false`. */
@@ -61,22 +62,41 @@ export interface DestinationArgs {
  * unless connected explicitly (see `connect`).
  */
 export class Destination extends pulumi.dynamic.Resource {
+  /** Display name. Default: `<server name>-<network>`. Changes in place. */
   declare public readonly name: pulumi.Output<string>;
+  /**
+   * Docker network name, unique per server: `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`, at most 255 characters. Default: the
+   * resource name plus a suffix derived from the project, stack and resource name, so a re-run after an interrupted
+   * create picks the same name and takes over what it left. Chosen once. Replaces.
+   */
   declare public readonly network: pulumi.Output<string>;
   /** Docker's id of the network. */
   declare public readonly networkId: pulumi.Output<string>;
+  /**
+   * `standalone` (a bridge network on this server) or `swarm` (an attachable overlay network, created through a swarm
+   * manager). Default: `swarm` when the server is a swarm manager, otherwise `standalone`; decided when the
+   * destination is created and kept. Replaces.
+   */
   declare public readonly type: pulumi.Output<"standalone" | "swarm">;
   /** `bridge` or `overlay`. */
   declare public readonly driver: pulumi.Output<string>;
   /** `local` or `swarm`. */
   declare public readonly scope: pulumi.Output<string>;
+  /** Whether standalone containers may attach to a swarm network. Default `true`. Replaces. */
   declare public readonly attachable: pulumi.Output<boolean>;
+  /** Cut the network off from the outside (no external routing). Default `false`. Replaces. */
   declare public readonly internal: pulumi.Output<boolean>;
+  /** Enable IPv6 on the network. Default `false`. Required for `ipv6Subnet`. Replaces. */
   declare public readonly ipv6: pulumi.Output<boolean>;
   /** Subnets of the network, as Docker reports them. */
   declare public readonly subnets: pulumi.Output<string[]>;
+  /** Labels on the network (string values; the `dockyard.` and `com.docker.` prefixes are reserved). Replaces. */
   declare public readonly labels: pulumi.Output<Record<string, string>>;
-  /** The containers from `connect` that are attached. */
+  /**
+   * Names of existing containers to attach, e.g. a reverse proxy: the explicit link across destinations. Changes in
+   * place; a container detached by hand is re-attached by the next `pulumi up`. As an output: those of them that are
+   * attached.
+   */
   declare public readonly connect: pulumi.Output<string[]>;
   /** True when Dockyard took over a network it did not create. */
   declare public readonly adopted: pulumi.Output<boolean>;

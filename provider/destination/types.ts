@@ -1,3 +1,5 @@
+import { isCompared, isReplacing, isSecret, namesWhere } from "../fields/field";
+import { DESTINATION_FIELDS } from "../fields/destination";
 import type { ConnectionSpec } from "../transport/types";
 
 export type DestinationType = "standalone" | "swarm";
@@ -63,10 +65,9 @@ export const MTU_OPTION = "com.docker.network.driver.mtu";
 export const IPAM_KEYS = ["subnet", "gateway", "ipRange", "ipv6Subnet", "ipv6Gateway", "ipv6IpRange"] as const;
 
 /** Inputs that replace the network when they change (Docker cannot edit a network). */
-const REPLACING = ["network", "type", "attachable", "internal", "ipv6", ...IPAM_KEYS, "mtu", "driverOptions", "labels"] as const;
-export const DESTINATION_REPLACE_KEYS: ReadonlySet<string> = new Set(REPLACING);
+export const DESTINATION_REPLACE_KEYS: ReadonlySet<string> = new Set(namesWhere(DESTINATION_FIELDS, isReplacing));
 
 /** Inputs compared by diff. `connection` is compared separately. */
-export const DESTINATION_INPUT_KEYS = ["name", ...REPLACING, "connect", "adopt", "force"] as const;
+export const DESTINATION_INPUT_KEYS: readonly (keyof DestinationInputs)[] = namesWhere(DESTINATION_FIELDS, isCompared) as (keyof DestinationInputs)[];
 
-export const DESTINATION_SECRET_KEYS = ["connection"] as const;
+export const DESTINATION_SECRET_KEYS: readonly string[] = namesWhere(DESTINATION_FIELDS, isSecret);
