@@ -1,11 +1,31 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { Server } from "./server";
+import { withConnectionDefaults } from "../provider/connection";
+import type { Server, SshArgs } from "./server";
 import { shim } from "./shim";
+
+/** A written-out connection: a Server's SSH fields, its jump host and the Docker socket path. */
+export interface ConnectionArgs extends SshArgs {
+  proxy?: pulumi.Input<SshArgs>;
+  dockerSocket?: pulumi.Input<string>;
+}
 
 /** Inputs of a {@link Destination}. Fields marked "replaces" re-create the network when changed. */
 export interface DestinationArgs {
-  /** The server the network lives on. Its connection is kept (as a secret) so the destination can be deleted later. */
-  server: Server;
+  /**
+   * The server the network lives on. Its connection is kept (as a secret) so the destination can be deleted later.
+   * Give this or `connection`.
+   */
+  server?: Server;
+  /**
+   * How to reach the server's Docker daemon: a Server's `connection` output, a stack reference's output, or written out.
+   * Kept as a secret so the destination can be deleted later. A change of port or credentials updates in place;
+   * another `host` or `dockerSocket` replaces the network.
+   */
+  connection?: pulumi.Input<ConnectionArgs>;
+  /** The server's display name (a Server's `name`), for the default display name. */
+  serverName?: pulumi.Input<string>;
+  /** The server's swarm role (a Server's `swarmRole`): decides the default `type` when the destination is created. */
+  serverSwarmRole?: pulumi.Input<string>;
   /** Display name. Default: `<server name>-<network>`. Changes in place. */
   name?: pulumi.Input<string>;
   /**
@@ -102,12 +122,17 @@ export class Destination extends pulumi.dynamic.Resource {
   declare public readonly adopted: pulumi.Output<boolean>;
 
   constructor(name: string, args: DestinationArgs, opts?: pulumi.CustomResourceOptions) {
-    const { server, ...rest } = args;
+    const { server, connection, serverName, serverSwarmRole, ...rest } = args;
     const props: Record<string, unknown> = {
       ...rest,
-      connection: server.connection,
-      serverName: server.name,
-      serverSwarmRole: server.swarmRole,
+      // Without either, check says the server is required.
+      connection: server
+        ? server.connection
+        : connection === undefined
+          ? undefined
+          : pulumi.secret(pulumi.output(connection).apply(withConnectionDefaults)),
+      serverName: server ? server.name : serverName,
+      serverSwarmRole: server ? server.swarmRole : serverSwarmRole,
       owner: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
       // Outputs, filled in by the provider.
       name: args.name,

@@ -127,7 +127,7 @@ export function schema(version: string): Record<string, unknown> {
     language: {
       nodejs: { packageName: "@dockyard/pulumi-dockyard-plugin", dependencies: { "@pulumi/pulumi": "^3.0.0" } },
       python: { packageName: "pulumi_dockyard", requires: { pulumi: ">=3.0.0,<4.0.0" } },
-      go: { importBasePath: "example.com/pulumi-dockyard/sdk/go/dockyard", generateResourceContainerTypes: false },
+      go: { importBasePath: "pulumi-dockyard/sdk/go/dockyard", generateResourceContainerTypes: false },
     },
   };
 }
