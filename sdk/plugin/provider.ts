@@ -15,6 +15,7 @@ import { SERVER_FIELDS } from "../../provider/fields/server";
 import { createControllers, type CheckFailure, type Controllers, type ResourceController } from "../../provider";
 import { scanNetworks } from "../../provider/scan";
 import { SERVER_SECRET_KEYS } from "../../provider/server/types";
+import { importDestination } from "./import";
 import { DESTINATION_TYPE, GET_NETWORKS, SERVER_TYPE, schema } from "./schema";
 import { conceal, reveal, secretKeys } from "./secrets";
 
@@ -70,7 +71,7 @@ export class DockyardProvider implements pulumi.provider.Provider {
   constructor(version: string, controllers?: Controllers) {
     this.version = version;
     this.controllers = controllers;
-    const ctl = () => (this.controllers ??= createControllers({ log: (m) => console.error(m) }));
+    const ctl = () => this.ctl();
     this.kinds = {
       [SERVER_TYPE]: {
         get ctl() {
@@ -92,6 +93,10 @@ export class DockyardProvider implements pulumi.provider.Provider {
         },
       },
     };
+  }
+
+  private ctl(): Controllers {
+    return (this.controllers ??= createControllers({ log: (m) => console.error(m) }));
   }
 
   async getSchema(): Promise<string> {
@@ -138,7 +143,10 @@ export class DockyardProvider implements pulumi.provider.Provider {
   read(id: string, urn: string, props?: Props): Promise<pulumi.provider.ReadResult> {
     const k = this.kind(urn);
     return surfaced(async () => {
-      const r = await k.ctl.read(id, reveal(props ?? {}) as object);
+      const known = reveal(props ?? {}) as Props;
+      // An import: the engine gives only the id (see import.ts).
+      const importing = k === this.kinds[DESTINATION_TYPE] && known.connection === undefined;
+      const r = importing ? await importDestination(this.ctl(), id, ownerOf(urn)) : await k.ctl.read(id, known);
       if (!r) return { id: "", props: {} };
       const state = this.out(k, r.state, props);
       // The inputs that give this state: refresh records drift in the inputs too,
@@ -163,8 +171,7 @@ export class DockyardProvider implements pulumi.provider.Provider {
     const r = checkConnection(reveal(inputs?.connection));
     if (!r.connection) return { failures: r.failures };
     const connection = r.connection;
-    const controllers = (this.controllers ??= createControllers({ log: (m) => console.error(m) }));
-    return surfaced(async () => ({ outputs: wire({ networks: await scanNetworks(controllers.transport, connection) }) }));
+    return surfaced(async () => ({ outputs: wire({ networks: await scanNetworks(this.ctl().transport, connection) }) }));
   }
 
   private isInput(urn: string, key: string): boolean {

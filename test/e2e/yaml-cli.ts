@@ -39,7 +39,7 @@ export class YamlStack {
 
     constructor(readonly dir: string) {}
 
-    async init(config: Record<string, string | { secret: string }>): Promise<void> {
+    async init(config: Record<string, string | { secret: string }>, extraEnv: Record<string, string> = {}): Promise<void> {
         const [cli, yaml] = await Promise.all([ensurePulumiCli(), ensureYamlHost()]);
         fs.mkdirSync(path.join(this.temp, "state"), { recursive: true });
         this.env = {
@@ -51,6 +51,7 @@ export class YamlStack {
             PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
             // The plugin is `#!/usr/bin/env node`: the project's Node 22 goes first.
             PATH: [cli, yaml, path.join(repoRoot, "node_modules", ".bin"), process.env.PATH ?? ""].join(path.delimiter),
+            ...extraEnv,
         };
         await this.ok("stack", "init", this.name);
         for (const [k, v] of Object.entries(config)) {

@@ -101,3 +101,40 @@ describe("a bad input is refused at preview, naming the field", () => {
         expect(r.stdout + r.stderr).toMatch(/subnet.*10\.77\.0\.0\/33/);
     });
 });
+
+describe("pulumi import of an existing network as a Destination", () => {
+    const name = uniq("dyi");
+    const stack = new YamlStack(path.join(repoRoot, "test", "e2e", "yaml", "import"));
+    const TYPE = "dockyard:index:Destination";
+
+    beforeAll(async () => {
+        docker("network", "create", "--label", "keep=me", "--subnet", "10.231.7.0/24", name);
+        // Credentials for an import come from the ssh-agent (the test host's holds root's key).
+        await stack.init({}, { SSH_AUTH_SOCK: h.agentSock });
+    });
+    afterAll(async () => {
+        await stack.remove();
+        cleanup(name);
+    });
+
+    it("refuses an id that does not say where the network is, naming the form", async () => {
+        const r = await stack.run("import", TYPE, "bad", name, "--yes", "--generate-code=false");
+        expect(r.code).not.toBe(0);
+        expect(r.stdout + r.stderr).toContain("is not an import id of the form <network name or id>@<user>@<host>[:<port>]");
+    });
+
+    it("imports <network>@root@host:port as an adopted destination, then refresh and destroy", async () => {
+        const id = inspect(name).Id;
+        await stack.ok("import", TYPE, "imported", `${name}@root@${h.host}:${h.port}`, "--yes", "--generate-code=false");
+        const exported = JSON.parse((await stack.ok("stack", "export", "--show-secrets")).stdout);
+        const res = exported.deployment.resources.find((r: { type: string }) => r.type === TYPE);
+        expect(res.id).toBe(id);
+        expect(res.outputs).toMatchObject({ network: name, networkId: id, adopted: true, adopt: true, type: "standalone", subnet: "10.231.7.0/24", labels: { keep: "me" } });
+        expect(res.inputs).toMatchObject({ network: name, adopt: true, labels: { keep: "me" } });
+        await stack.ok("refresh", "--yes", "--skip-preview");
+        expect(inspect(name).Id).toBe(id);
+        // Adopted: Dockyard manages it now, so destroy removes it.
+        await stack.ok("destroy", "--yes", "--skip-preview");
+        expect(dockerOk("network", "inspect", name)).toBe(false);
+    });
+});

@@ -4,6 +4,7 @@ import { SERVER_FIELDS } from "../../provider/fields/server";
 import { checkConnection } from "../../provider/connection";
 import { UNKNOWN } from "../../provider";
 import { DockyardProvider, ownerOf } from "../../sdk/plugin/provider";
+import { parseImportId } from "../../sdk/plugin/import";
 import { DESTINATION_TYPE, SERVER_TYPE, schema } from "../../sdk/plugin/schema";
 import { reveal } from "../../sdk/plugin/secrets";
 
@@ -106,5 +107,23 @@ describe("checkConnection", () => {
     expect(checkConnection(undefined).failures[0]?.property).toBe("connection");
     expect(checkConnection("x").failures[0]?.property).toBe("connection");
     expect(checkConnection({ host: "h", extra: 1 }, "connection", { SSH_AUTH_SOCK: "/s" }).failures.map((f) => f.property)).toEqual(["connection.extra"]);
+  });
+});
+
+
+describe("import ids", () => {
+  const env = { SSH_AUTH_SOCK: "/run/agent.sock" };
+  it("name the network and where it is; credentials come from the agent", () => {
+    expect(parseImportId("web@root@203.0.113.10:2222", env)).toEqual({
+      network: "web",
+      connection: { host: "203.0.113.10", port: 2222, user: "root", agentSocketPath: "/run/agent.sock", dockerSocket: "/var/run/docker.sock", perDialTimeout: 15, dialErrorLimit: 10 },
+    });
+    expect(parseImportId("a.b-c@deploy@[2001:db8::1]", env).connection).toMatchObject({ host: "2001:db8::1", port: 22, user: "deploy" });
+  });
+  it.each(["web", "web@host", "@root@host", "web@root@", "web@bad user@host", "web@root@host:x"])("refuse %s, naming the id", (id) => {
+    expect(() => parseImportId(id, env)).toThrow(/^id: .*is not an import id of the form <network name or id>@<user>@<host>\[:<port>\]/);
+  });
+  it("need an agent", () => {
+    expect(() => parseImportId("web@root@h", {})).toThrow(/^id: .*SSH_AUTH_SOCK/);
   });
 });
