@@ -169,7 +169,8 @@ export class DockyardProvider implements pulumi.provider.Provider {
   async invoke(token: string, inputs: Props): Promise<pulumi.provider.InvokeResult> {
     if (token !== GET_NETWORKS) throw new Error(`dockyard: unknown function '${token}'`);
     const r = checkConnection(reveal(inputs?.connection));
-    if (!r.connection) return { failures: r.failures };
+    // (The library's server serializes `outputs` even alongside failures: it must be an object.)
+    if (!r.connection) return { outputs: {}, failures: r.failures };
     const connection = r.connection;
     return surfaced(async () => ({ outputs: wire({ networks: await scanNetworks(this.ctl().transport, connection) }) }));
   }
