@@ -53,31 +53,35 @@ export class YamlStack {
             PATH: [cli, yaml, path.join(repoRoot, "node_modules", ".bin"), process.env.PATH ?? ""].join(path.delimiter),
             ...extraEnv,
         };
-        await this.ok("stack", "init", this.name);
+        await this.ok("stack", "init");
         for (const [k, v] of Object.entries(config)) {
             if (typeof v === "string") await this.ok("config", "set", k, v);
-            else await this.ok("config", "set", "--secret", k, v.secret);
+            // On stdin: a PEM key is multi-line and starts with dashes.
+            else await this.ok({ stdin: v.secret }, "config", "set", "--secret", k);
         }
     }
 
     /** Run `pulumi <args>` for this stack in the program's directory. */
-    run(...args: string[]): Promise<CliResult> {
-        const full = [...args, "--stack", this.name, "--non-interactive", "--color", "never"];
+    run(...args: (string | { stdin: string })[]): Promise<CliResult> {
+        const stdin = args.find((a): a is { stdin: string } => typeof a !== "string")?.stdin;
+        const full = [...args.filter((a): a is string => typeof a === "string"), "--stack", this.name, "--non-interactive", "--color", "never"];
         return new Promise((resolve, reject) => {
-            const child = spawn("pulumi", full, { cwd: this.dir, env: this.env, stdio: ["ignore", "pipe", "pipe"] });
+            const child = spawn("pulumi", full, { cwd: this.dir, env: this.env, stdio: [stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+            if (stdin !== undefined) child.stdin!.end(stdin);
             let stdout = "";
             let stderr = "";
-            child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-            child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+            child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
+            child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
             child.on("error", reject);
             child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
         });
     }
 
     /** Run and require success. */
-    async ok(...args: string[]): Promise<CliResult> {
+    async ok(...args: (string | { stdin: string })[]): Promise<CliResult> {
         const r = await this.run(...args);
-        if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
+        // (The command line is not shown: it may hold a secret being set.)
+        if (r.code !== 0) throw new Error(`pulumi ${args.filter((a) => typeof a === "string").slice(0, 2).join(" ")} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
         return r;
     }
 

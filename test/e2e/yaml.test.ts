@@ -125,7 +125,8 @@ describe("pulumi import of an existing network as a Destination", () => {
 
     it("imports <network>@root@host:port as an adopted destination, then refresh and destroy", async () => {
         const id = inspect(name).Id;
-        await stack.ok("import", TYPE, "imported", `${name}@root@${h.host}:${h.port}`, "--yes", "--generate-code=false");
+        // (`pulumi import` protects what it imports unless told otherwise.)
+        await stack.ok("import", TYPE, "imported", `${name}@root@${h.host}:${h.port}`, "--yes", "--generate-code=false", "--protect=false");
         const exported = JSON.parse((await stack.ok("stack", "export", "--show-secrets")).stdout);
         const res = exported.deployment.resources.find((r: { type: string }) => r.type === TYPE);
         expect(res.id).toBe(id);
