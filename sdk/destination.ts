@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { loginOf, type Server } from "./server";
+import { withConnectionDefaults } from "../provider/connection";
+import { loginOf, type Server, type SshArgs } from "./server";
 import { shim } from "./shim";
 
 /**
@@ -14,10 +15,29 @@ function daemonOf(server: Server): Record<string, pulumi.Input<string> | undefin
   return { host: server.host, dockerSocket: server.dockerSocket, login: loginOf(server) };
 }
 
+/** A written-out connection: a Server's SSH fields, its jump host and the Docker socket path. */
+export interface ConnectionArgs extends SshArgs {
+  proxy?: pulumi.Input<SshArgs>;
+  dockerSocket?: pulumi.Input<string>;
+}
+
 /** Inputs of a {@link Destination}. Fields marked "replaces" re-create the network when changed. */
 export interface DestinationArgs {
-  /** The server the network lives on. Its connection is kept (as a secret) so the destination can be deleted later. */
-  server: Server;
+  /**
+   * The server the network lives on. Its connection is kept (as a secret) so the destination can be deleted later.
+   * Give this or `connection`.
+   */
+  server?: Server;
+  /**
+   * How to reach the server's Docker daemon: a Server's `connection` output, a stack reference's output, or written out.
+   * Kept as a secret so the destination can be deleted later. A change of port or credentials updates in place;
+   * another `host` or `dockerSocket` replaces the network.
+   */
+  connection?: pulumi.Input<ConnectionArgs>;
+  /** The server's display name (a Server's `name`), for the default display name. */
+  serverName?: pulumi.Input<string>;
+  /** The server's swarm role (a Server's `swarmRole`): decides the default `type` when the destination is created. */
+  serverSwarmRole?: pulumi.Input<string>;
   /** Display name. Default: `<server name>-<network>`. Changes in place. */
   name?: pulumi.Input<string>;
   /**
@@ -64,9 +84,9 @@ export interface DestinationArgs {
   labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /**
    * Names of existing containers to attach, e.g. a reverse proxy: the explicit link across destinations. An id
-   * must have at least 12 characters (a container whose name is all hex digits is written `/name`).
-   * Changes in place. A container detached by hand is re-attached by the next `pulumi up --refresh`
-   * (a plain `pulumi up` does not read the server, so it does not notice).
+   * must have at least 12 characters (a container whose name is all hex digits is written `/name`). Changes in
+   * place. A container detached by hand is re-attached by the next `pulumi up --refresh` (a plain `pulumi up` does
+   * not read the server, so it does not notice). As an output: those of them that are attached.
    */
   connect?: pulumi.Input<pulumi.Input<string>[]>;
   /** Take over an existing network of this name if it matches, instead of failing. Default `false`. */
@@ -84,40 +104,67 @@ const DESTINATION_TYPE = "pulumi-nodejs:dynamic/dockyard:Destination";
  * unless connected explicitly (see `connect`).
  */
 export class Destination extends pulumi.dynamic.Resource {
+  /** Display name. Default: `<server name>-<network>`. Changes in place. */
   declare public readonly name: pulumi.Output<string>;
+  /**
+   * Docker network name, unique per server: `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`, at most 255 characters; for `swarm`, what
+   * swarmkit accepts: at most 63 letters, digits, `-` and `_`, starting and ending with a letter or digit. Default:
+   * the resource name plus a suffix derived from the project, stack and resource name, the Server's id and the URN
+   * (at most 63 characters), so a re-run after an interrupted create picks the same name and takes over what it left,
+   * and another stack with the same names picks another. Chosen once. Replaces.
+   */
   declare public readonly network: pulumi.Output<string>;
   /** Docker's id of the network. */
   declare public readonly networkId: pulumi.Output<string>;
+  /**
+   * `standalone` (a bridge network on this server) or `swarm` (an attachable overlay network, created through a swarm
+   * manager). Default: `swarm` when the server is a swarm manager, otherwise `standalone`; decided when the
+   * destination is created and kept. Replaces.
+   */
   declare public readonly type: pulumi.Output<"standalone" | "swarm">;
   /** `bridge` or `overlay`. */
   declare public readonly driver: pulumi.Output<string>;
   /** `local` or `swarm`. */
   declare public readonly scope: pulumi.Output<string>;
+  /** Whether standalone containers may attach to a swarm network. Default `true`. Replaces. */
   declare public readonly attachable: pulumi.Output<boolean>;
+  /** Cut the network off from the outside (no external routing). Default `false`. Replaces. */
   declare public readonly internal: pulumi.Output<boolean>;
+  /** Enable IPv6 on the network. Default `false`. Required for `ipv6Subnet`. Replaces. */
   declare public readonly ipv6: pulumi.Output<boolean>;
   /** Subnets of the network, as Docker reports them. */
   declare public readonly subnets: pulumi.Output<string[]>;
+  /** Labels on the network (string values; the `dockyard.` and `com.docker.` prefixes are reserved). Replaces. */
   declare public readonly labels: pulumi.Output<Record<string, string>>;
-  /** The containers from `connect` that are attached. */
+  /**
+   * Names of existing containers to attach, e.g. a reverse proxy: the explicit link across destinations. An id must
+   * have at least 12 characters (a container whose name is all hex digits is written `/name`). Changes in place. A
+   * container detached by hand is re-attached by the next `pulumi up --refresh` (a plain `pulumi up` does not read
+   * the server, so it does not notice). As an output: those of them that are attached.
+   */
   declare public readonly connect: pulumi.Output<string[]>;
   /** True when Dockyard took over a network it did not create. */
   declare public readonly adopted: pulumi.Output<boolean>;
 
   constructor(name: string, args: DestinationArgs, opts?: pulumi.CustomResourceOptions) {
-    const { server, ...rest } = args;
+    const { server, connection, serverName, serverSwarmRole, ...rest } = args;
     const props: Record<string, unknown> = {
       ...rest,
       // Secret here too, whatever the Server's output is marked (inputs and outputs in state).
-      connection: pulumi.secret(server.connection),
-      daemon: daemonOf(server),
-      serverName: server.name,
-      serverSwarmRole: server.swarmRole,
+      // Without either, check says the server is required.
+      connection: server
+        ? pulumi.secret(server.connection)
+        : connection === undefined
+          ? undefined
+          : pulumi.secret(pulumi.output(connection).apply(withConnectionDefaults)),
+      daemon: server ? daemonOf(server) : undefined,
+      serverName: server ? server.name : serverName,
+      serverSwarmRole: server ? server.swarmRole : serverSwarmRole,
       owner: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
       // With the URN, the Server's id (a UUID recorded once in this stack's state) makes the
       // owner unique to this resource of this stack. The provider's check gets no URN from
       // the engine, so it is computed here.
-      serverId: server.id,
+      serverId: server?.id,
       resourceUrn: pulumi.createUrn(name, DESTINATION_TYPE, opts?.parent),
       // Outputs, filled in by the provider.
       name: args.name,

@@ -9,4 +9,5 @@
  * ```
  */
 export { Server, type ServerArgs, type ProxyArgs, type SshArgs } from "./server";
-export { Destination, type DestinationArgs } from "./destination";
+export { Destination, type DestinationArgs, type ConnectionArgs } from "./destination";
+export { getNetworksOutput, type GetNetworksArgs, type GetNetworksResult, type NetworkInfo } from "./networks";

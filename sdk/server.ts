@@ -90,11 +90,15 @@ function secret<T>(v: pulumi.Input<T> | undefined): pulumi.Output<unknown> | und
  * found. Deleting it only forgets it: the machine is never changed.
  */
 export class Server extends pulumi.dynamic.Resource {
-  /** Display name. */
+  /** Display name. Default: `host`. */
   declare public readonly name: pulumi.Output<string>;
+  /** Address: a hostname, IPv4 or IPv6 address. On a Server, changing it replaces the Server. */
   declare public readonly host: pulumi.Output<string>;
+  /** SSH port. Default `22`. Changes in place. */
   declare public readonly port: pulumi.Output<number>;
+  /** User to log in as. Default `root`. On a Server, a non-root user must be in the `docker` group. Changes in place. */
   declare public readonly user: pulumi.Output<string>;
+  /** Path of the Docker daemon's socket on the server. Default `/var/run/docker.sock`. Changing it replaces the Server. */
   declare public readonly dockerSocket: pulumi.Output<string>;
   /** Docker Engine version, e.g. `26.1.5`. */
   declare public readonly dockerVersion: pulumi.Output<string>;
@@ -102,14 +106,19 @@ export class Server extends pulumi.dynamic.Resource {
   declare public readonly apiVersion: pulumi.Output<string>;
   /** Operating system as Docker reports it. */
   declare public readonly os: pulumi.Output<string>;
+  /** CPU architecture as Docker reports it, e.g. `x86_64`. */
   declare public readonly architecture: pulumi.Output<string>;
+  /** Kernel version as Docker reports it. */
   declare public readonly kernelVersion: pulumi.Output<string>;
+  /** Number of CPUs Docker sees. */
   declare public readonly cpus: pulumi.Output<number>;
+  /** Memory Docker sees, in bytes. */
   declare public readonly memoryBytes: pulumi.Output<number>;
   /** Docker's swarm node state: `inactive`, `active`, … */
   declare public readonly swarmState: pulumi.Output<string>;
   /** `manager`, `worker` or `none`. Decides the default type of new destinations. */
   declare public readonly swarmRole: pulumi.Output<"manager" | "worker" | "none">;
+  /** The swarm node's id; empty when the daemon is not in a swarm. */
   declare public readonly swarmNodeId: pulumi.Output<string>;
   /** Fingerprint (`SHA256:…`) of the host key the server presented. */
   declare public readonly hostKeyFingerprint: pulumi.Output<string>;

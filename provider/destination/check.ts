@@ -4,7 +4,7 @@ import type { ConnectionSpec } from "../transport/types";
 import { Checker } from "../validate";
 import { cidrContains, cidrWithin, parseAddress, parseCidr, type Cidr } from "./cidr";
 import { checkConnection } from "./connection";
-import { DESTINATION_FIELDS, resourceNameOf, type DaemonRef, type DestinationInputs, type DestinationType } from "./types";
+import { DESTINATION_INPUT_NAMES, resourceNameOf, type DaemonRef, type DestinationInputs, type DestinationType } from "./types";
 
 export const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 /** What swarmkit accepts for a swarm (overlay) network's name, at most 63 characters. */
@@ -107,7 +107,7 @@ export function checkDestination(
   news: Record<string, unknown>,
 ): CheckResult<DestinationInputs> {
   const c = new Checker();
-  c.onlyKnown(news, DESTINATION_FIELDS);
+  c.onlyKnown(news, DESTINATION_INPUT_NAMES);
   const connection = checkConnection(c, news.connection);
   const daemon = checkDaemonRef(c, news.daemon);
   const serverName = c.string("serverName", news.serverName) ?? "";
@@ -119,7 +119,10 @@ export function checkDestination(
   // The owner is fixed at creation: it is written into the network's labels.
   const owner =
     typeof olds?.owner === "string" && olds.owner ? olds.owner : (c.string("owner", news.owner, { required: true, max: 1024 }) ?? "");
-  const serverId = c.string("serverId", news.serverId, { required: true, max: 1024 }) ?? "";
+  // Empty when the destination was given a connection rather than a Server
+  // (the plugin provider, a written-out connection): the URN alone then tells
+  // two resources apart, not two stacks of the same names in two backends.
+  const serverId = c.string("serverId", news.serverId, { max: 1024 }) ?? "";
   const urn = c.string("resourceUrn", news.resourceUrn, { required: true, max: 4096 }) ?? "";
 
   let network = c.string("network", news.network, {

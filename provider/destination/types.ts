@@ -1,3 +1,5 @@
+import { isCompared, isInput, isReplacing, isSecret, namesWhere } from "../fields/field";
+import { DESTINATION_FIELDS } from "../fields/destination";
 import type { ConnectionSpec } from "../transport/types";
 
 export type DestinationType = "standalone" | "swarm";
@@ -31,8 +33,9 @@ export interface DestinationInputs {
    */
   owner: string;
   /**
-   * The Server resource's id (set by the SDK): with `resourceUrn`, what makes the
-   * owner id unique to one resource of one stack (see `ownerIdOf`).
+   * The Server resource's id (set by the SDK when the destination is given a
+   * Server; empty when it is given a connection): with `resourceUrn`, what makes
+   * the owner id unique to one resource of one stack (see `ownerIdOf`).
    */
   serverId: string;
   /** The destination's full URN (set by the SDK; `urn` itself is a name Pulumi keeps for its own). */
@@ -91,19 +94,18 @@ export const MTU_OPTION = "com.docker.network.driver.mtu";
 export const IPAM_KEYS = ["subnet", "gateway", "ipRange", "ipv6Subnet", "ipv6Gateway", "ipv6IpRange"] as const;
 
 /** Inputs that replace the network when they change (Docker cannot edit a network). */
-const REPLACING = ["network", "type", "attachable", "internal", "ipv6", ...IPAM_KEYS, "mtu", "driverOptions", "labels"] as const;
-export const DESTINATION_REPLACE_KEYS: ReadonlySet<string> = new Set(REPLACING);
+export const DESTINATION_REPLACE_KEYS: ReadonlySet<string> = new Set(namesWhere(DESTINATION_FIELDS, isReplacing));
 
 /** Inputs compared by diff. `connection` is compared separately. */
-export const DESTINATION_INPUT_KEYS = ["name", ...REPLACING, "connect", "adopt", "force"] as const;
+export const DESTINATION_INPUT_KEYS: readonly (keyof DestinationInputs)[] = namesWhere(DESTINATION_FIELDS, isCompared) as (keyof DestinationInputs)[];
 
-/** Every input: the server's (set by the SDK from the Server) and the user's. */
-export const DESTINATION_FIELDS = ["connection", "daemon", "serverName", "serverSwarmRole", "owner", "serverId", "resourceUrn", ...DESTINATION_INPUT_KEYS] as const;
+/** Every input: the server's (set by the SDK from the Server, or by the plugin) and the user's. */
+export const DESTINATION_INPUT_NAMES: readonly string[] = namesWhere(DESTINATION_FIELDS, isInput);
 
 /** The inputs that describe a state: what `read` hands back for Pulumi to record. */
 export function inputsOf(state: DestinationState): Record<string, unknown> {
   const s = state as unknown as Record<string, unknown>;
-  return Object.fromEntries(DESTINATION_FIELDS.filter((k) => s[k] !== undefined).map((k) => [k, s[k]]));
+  return Object.fromEntries(DESTINATION_INPUT_NAMES.filter((k) => s[k] !== undefined).map((k) => [k, s[k]]));
 }
 
-export const DESTINATION_SECRET_KEYS = ["connection"] as const;
+export const DESTINATION_SECRET_KEYS: readonly string[] = namesWhere(DESTINATION_FIELDS, isSecret);

@@ -1,3 +1,5 @@
+import { isCompared, isInput, isReplacing, isSecret, namesWhere } from "../fields/field";
+import { ENDPOINT_FIELDS, SERVER_FIELDS } from "../fields/server";
 import type { ConnectionSpec, SshEndpoint } from "../transport/types";
 
 /** A jump host: the same SSH fields as a server, without Docker. */
@@ -41,24 +43,13 @@ export interface ServerState extends ServerInputs, ServerFacts {
 }
 
 /** Inputs whose change replaces the Server (it is then another machine or daemon). */
-export const SERVER_REPLACE_KEYS: ReadonlySet<string> = new Set(["host", "dockerSocket"]);
+export const SERVER_REPLACE_KEYS: ReadonlySet<string> = new Set(namesWhere(SERVER_FIELDS, isReplacing));
 
 /** The SSH fields a server shares with its jump host. */
-export const ENDPOINT_KEYS = [
-  "host",
-  "port",
-  "user",
-  "privateKey",
-  "privateKeyPassword",
-  "password",
-  "agentSocketPath",
-  "hostKey",
-  "perDialTimeout",
-  "dialErrorLimit",
-] as const;
+export const ENDPOINT_KEYS: readonly (keyof ProxyInputs)[] = namesWhere(ENDPOINT_FIELDS, isInput);
 
 /** Inputs compared by diff, in display order. */
-export const SERVER_INPUT_KEYS = [...ENDPOINT_KEYS, "proxy", "dockerSocket", "name", "description"] as const;
+export const SERVER_INPUT_KEYS: readonly (keyof ServerInputs)[] = namesWhere(SERVER_FIELDS, isCompared) as (keyof ServerInputs)[];
 
 /** Inputs (and outputs) that hold secrets. */
-export const SERVER_SECRET_KEYS = ["privateKey", "privateKeyPassword", "password", "proxy", "connection"] as const;
+export const SERVER_SECRET_KEYS: readonly string[] = namesWhere(SERVER_FIELDS, isSecret);

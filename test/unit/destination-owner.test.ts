@@ -31,6 +31,13 @@ describe("generated network names", () => {
     expect(generated()).toMatch(/^net-[0-9a-f]{8}$/);
   });
 
+  it("without a Server id (a destination given a connection) still differ by URN, and stay the same per resource", () => {
+    const noServer = { serverId: undefined };
+    expect(generated(noServer)).toBe(generated(noServer));
+    expect(generated(noServer)).not.toBe(generated());
+    expect(generated({ ...noServer, resourceUrn: urnOf("net", "app:A$") })).not.toBe(generated(noServer));
+  });
+
   it("differ for a stack with the same project and stack names in another backend (another Server id)", () => {
     expect(generated({ serverId: "7c2d9f00-2222-4222-8222-222222222222" })).not.toBe(generated());
   });

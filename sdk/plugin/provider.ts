@@ -1,0 +1,191 @@
+/**
+ * The plugin provider: the same controllers as the dynamic provider, served
+ * to the engine as the resource plugin `dockyard` (`sdk/plugin/main.ts`).
+ *
+ * What differs from the dynamic adapter is only the wire: resources are told
+ * apart by their type token, secrets arrive and leave wrapped (`secrets.ts`),
+ * a Destination's owner comes from its URN, and it takes a `connection`
+ * object rather than a Server.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { checkConnection } from "../../provider/connection";
+import { DESTINATION_SECRET_KEYS } from "../../provider/destination/types";
+import { DESTINATION_FIELDS } from "../../provider/fields/destination";
+import { SERVER_FIELDS } from "../../provider/fields/server";
+import { createControllers, type CheckFailure, type Controllers, type ResourceController } from "../../provider";
+import { scanNetworks } from "../../provider/scan";
+import { SERVER_SECRET_KEYS } from "../../provider/server/types";
+import { importDestination } from "./import";
+import { DESTINATION_TYPE, GET_NETWORKS, SERVER_TYPE, schema } from "./schema";
+import { conceal, reveal, secretKeys } from "./secrets";
+
+type Props = Record<string, unknown>;
+
+interface Kind {
+  ctl: ResourceController<object, object>;
+  secrets: readonly string[];
+  /** Inputs as the controller's `check` takes them, from what the engine sent. */
+  prepare(urn: string, news: Props, failures: CheckFailure[]): Props;
+}
+
+/** `urn:pulumi:<stack>::<project>::<type>::<name>` → `<project>/<stack>/<name>`, as the dynamic SDK writes it. */
+export function ownerOf(urn: string): string {
+  const [head, project, , ...name] = urn.split("::");
+  const stack = (head ?? "").replace(/^urn:pulumi:/, "");
+  return `${project}/${stack}/${name.join("::")}`;
+}
+
+/** Like the dynamic adapter's: protobuf Structs reject `undefined` members. */
+function wire(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map((x) => (x === undefined ? null : wire(x)));
+  if (v && typeof v === "object") {
+    return Object.fromEntries(
+      Object.entries(v as Props)
+        .filter(([, x]) => x !== undefined)
+        .map(([k, x]) => [k, wire(x)]),
+    );
+  }
+  return v;
+}
+
+/** An error the engine shows as it is: the message only, no stack of internals. */
+function surface(err: unknown): Error {
+  const e = new Error(err instanceof Error ? err.message : String(err));
+  if (err instanceof Error) e.name = err.name;
+  return e;
+}
+
+async function surfaced<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw surface(err);
+  }
+}
+
+export class DockyardProvider implements pulumi.provider.Provider {
+  readonly version: string;
+  private readonly kinds: Record<string, Kind>;
+  private controllers?: Controllers;
+
+  constructor(version: string, controllers?: Controllers) {
+    this.version = version;
+    this.controllers = controllers;
+    const ctl = () => this.ctl();
+    this.kinds = {
+      [SERVER_TYPE]: {
+        get ctl() {
+          return ctl().server as unknown as ResourceController<object, object>;
+        },
+        secrets: SERVER_SECRET_KEYS,
+        prepare: (_urn, news) => news,
+      },
+      [DESTINATION_TYPE]: {
+        get ctl() {
+          return ctl().destination as unknown as ResourceController<object, object>;
+        },
+        secrets: DESTINATION_SECRET_KEYS,
+        prepare: (urn, news, failures) => {
+          const r = checkConnection(news.connection);
+          failures.push(...r.failures);
+          // The owner is the resource itself, whatever the program says.
+          return { ...news, connection: r.connection ?? news.connection, owner: ownerOf(urn), resourceUrn: urn };
+        },
+      },
+    };
+  }
+
+  private ctl(): Controllers {
+    return (this.controllers ??= createControllers({ log: (m) => console.error(m) }));
+  }
+
+  async getSchema(): Promise<string> {
+    return JSON.stringify(schema(this.version));
+  }
+
+  private kind(urn: string): Kind {
+    const type = urn.split("::")[2] ?? "";
+    const k = this.kinds[type.split("$").pop() ?? ""];
+    if (!k) throw new Error(`dockyard: unknown resource type '${type}'`);
+    return k;
+  }
+
+  /** Wrap the kind's secret fields, and any field that came in holding a secret. */
+  private out(k: Kind, props: object, sent?: Props): Props {
+    return conceal(wire(props) as Props, new Set([...k.secrets, ...secretKeys(sent)]));
+  }
+
+  async check(urn: string, olds: Props, news: Props): Promise<pulumi.provider.CheckResult> {
+    const k = this.kind(urn);
+    const failures: CheckFailure[] = [];
+    const prepared = k.prepare(urn, reveal(news) as Props, failures);
+    const r = k.ctl.check(olds && Object.keys(olds).length ? (reveal(olds) as Props) : undefined, prepared);
+    // A bad connection is reported once, by field; the controller's own check (which
+    // calls a missing one `server`, as the TypeScript SDK takes a Server) would only repeat it.
+    const repeated = failures.length ? new Set(["connection", "server"]) : new Set<string>();
+    const own = r.failures.filter((f) => !repeated.has(f.property.split(".")[0] ?? ""));
+    return { inputs: this.out(k, r.inputs, news), failures: [...failures, ...own] };
+  }
+
+  async diff(id: string, urn: string, olds: Props, news: Props): Promise<pulumi.provider.DiffResult> {
+    const r = this.kind(urn).ctl.diff(id, reveal(olds) as object, reveal(news) as object);
+    return { changes: r.changes, replaces: r.replaces, stables: r.stables, deleteBeforeReplace: r.deleteBeforeReplace };
+  }
+
+  create(urn: string, inputs: Props): Promise<pulumi.provider.CreateResult> {
+    const k = this.kind(urn);
+    return surfaced(async () => {
+      const r = await k.ctl.create(reveal(inputs) as object);
+      return { id: r.id, outs: this.out(k, r.state, inputs) };
+    });
+  }
+
+  read(id: string, urn: string, props?: Props): Promise<pulumi.provider.ReadResult> {
+    const k = this.kind(urn);
+    return surfaced(async () => {
+      const known = reveal(props ?? {}) as Props;
+      // An import: the engine gives only the id (see import.ts).
+      const importing = k === this.kinds[DESTINATION_TYPE] && known.connection === undefined;
+      const r = importing ? await importDestination(this.ctl(), id, ownerOf(urn)) : await k.ctl.read(id, known);
+      if (!r) return { id: "", props: {} };
+      const state = this.out(k, r.state, props);
+      // The inputs that give this state: refresh records drift in the inputs too,
+      // so the engine's own inputs diff (it gets no detailed diff) shows it.
+      const inputs = Object.fromEntries(Object.entries(state).filter(([key]) => this.isInput(urn, key)));
+      return { id: r.id, props: state, inputs };
+    });
+  }
+
+  update(id: string, urn: string, olds: Props, news: Props): Promise<pulumi.provider.UpdateResult> {
+    const k = this.kind(urn);
+    return surfaced(async () => ({ outs: this.out(k, await k.ctl.update(id, reveal(olds) as object, reveal(news) as object), news) }));
+  }
+
+  delete(id: string, urn: string, props: Props): Promise<void> {
+    const k = this.kind(urn);
+    return surfaced(() => k.ctl.delete(id, reveal(props) as object));
+  }
+
+  async invoke(token: string, inputs: Props): Promise<pulumi.provider.InvokeResult> {
+    if (token !== GET_NETWORKS) throw new Error(`dockyard: unknown function '${token}'`);
+    const r = checkConnection(reveal(inputs?.connection));
+    // (The library's server serializes `outputs` even alongside failures: it must be an object.)
+    if (!r.connection) return { outputs: {}, failures: r.failures };
+    const connection = r.connection;
+    return surfaced(async () => ({ outputs: wire({ networks: await scanNetworks(this.ctl().transport, connection) }) }));
+  }
+
+  private isInput(urn: string, key: string): boolean {
+    return inputKeys(urn.split("::")[2] ?? "").has(key);
+  }
+}
+
+
+const INPUTS: Record<string, ReadonlySet<string>> = {
+  [SERVER_TYPE]: new Set(SERVER_FIELDS.filter((f) => f.input).map((f) => f.name)),
+  [DESTINATION_TYPE]: new Set(DESTINATION_FIELDS.filter((f) => f.input).map((f) => f.name)),
+};
+
+function inputKeys(type: string): ReadonlySet<string> {
+  return INPUTS[type] ?? new Set();
+}
