@@ -8,7 +8,7 @@ import { Transport } from "./transport/docker";
 
 export * from "./errors";
 export * from "./resource";
-export { Transport, DockerClient, MAX_CHANNELS } from "./transport/docker";
+export { Transport, DockerClient, MAX_CHANNELS, negotiateApiVersion } from "./transport/docker";
 export { SshPool, SshSession, type TransportMetrics } from "./transport/ssh";
 export type { ConnectionSpec, SshEndpoint } from "./transport/types";
 export { ServerController, connectionOf } from "./server/controller";
