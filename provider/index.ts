@@ -26,7 +26,7 @@ export interface Controllers {
 
 /** Controllers sharing one transport (one SSH connection per server). */
 export function createControllers(opts: { transport?: Transport; log?: Logger } = {}): Controllers {
-  const transport = opts.transport ?? new Transport();
+  const transport = opts.transport ?? new Transport({ log: opts.log });
   return {
     transport,
     server: new ServerController(transport),

@@ -12,7 +12,7 @@ import {
 } from "../errors";
 import { Attempt, MAX_CHANNELS, SshDockerAgent, type AddRequest } from "./agent";
 import { SshPool, type SshSession } from "./ssh";
-import { DEFAULTS, MIN_API_VERSION, compareApiVersions, type ConnectionSpec } from "./types";
+import { DEFAULTS, MIN_API_VERSION, compareApiVersions, type ConnectionSpec, type Logger } from "./types";
 
 export interface CallOptions {
   /** Safe to repeat after a transport failure (reads, deletes). */
@@ -293,8 +293,8 @@ export class Transport {
   private readonly clients = new WeakMap<SshSession, Map<string, DockerClient>>();
   private readonly callTimeoutMs: number | undefined;
 
-  constructor(opts: { pool?: SshPool; callTimeoutMs?: number } = {}) {
-    this.pool = opts.pool ?? new SshPool();
+  constructor(opts: { pool?: SshPool; callTimeoutMs?: number; log?: Logger } = {}) {
+    this.pool = opts.pool ?? new SshPool({ log: opts.log });
     this.callTimeoutMs = opts.callTimeoutMs;
   }
 

@@ -41,6 +41,9 @@ export function describeEndpoint(e: Pick<SshEndpoint, "host" | "port" | "user" |
   return e.proxy ? `${target} (via ${describeEndpoint(e.proxy)})` : target;
 }
 
+/** Where progress worth telling the user goes (dial retries); `console.warn` unless the caller says otherwise. */
+export type Logger = (message: string) => void;
+
 /**
  * The oldest Engine API Dockyard speaks: Docker 20.10's, the docker.io of
  * Debian 12 (bookworm), where attachable overlays and every call Dockyard

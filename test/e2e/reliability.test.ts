@@ -260,7 +260,7 @@ describe("faults during up", () => {
       s,
       "spare sshd killed during up",
       () => testhostAsync("spare", "stop"),
-      /root@127\.0\.0\.1:2225: (network '\S+' \(id [0-9a-f]{12}\) was created but setting it up failed \()?(connection refused: is sshd listening on port 2225\?|Docker .* failed in transit|connection reset by the server)/,
+      /(root@127\.0\.0\.1:2225: (network '\S+' \(id [0-9a-f]{12}\) was created but setting it up failed \()?|could not connect to root@127\.0\.0\.1:2225 after 2 attempts: )(connection refused: is sshd listening on port 2225\?|Docker .* failed in transit|connection reset by the server)/,
     );
     // A network beyond the state may only be one whose create was cut off (its error names it).
     await expectStateMatchesDaemon(s, stackName, (name) => errors.includes(name));
