@@ -8,7 +8,7 @@ import { Transport } from "./transport/docker";
 
 export * from "./errors";
 export * from "./resource";
-export { Transport, DockerClient, MAX_CHANNELS } from "./transport/docker";
+export { Transport, DockerClient, MAX_CHANNELS, negotiateApiVersion } from "./transport/docker";
 export { SshPool, SshSession, type TransportMetrics } from "./transport/ssh";
 export type { ConnectionSpec, SshEndpoint } from "./transport/types";
 export { ServerController, connectionOf } from "./server/controller";
@@ -26,7 +26,7 @@ export interface Controllers {
 
 /** Controllers sharing one transport (one SSH connection per server). */
 export function createControllers(opts: { transport?: Transport; log?: Logger } = {}): Controllers {
-  const transport = opts.transport ?? new Transport();
+  const transport = opts.transport ?? new Transport({ log: opts.log });
   return {
     transport,
     server: new ServerController(transport),

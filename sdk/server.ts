@@ -23,9 +23,9 @@ export interface SshArgs {
    * Without it, the key seen when the Server is created is recorded and enforced from then on.
    */
   hostKey?: pulumi.Input<string>;
-  /** Seconds one connection attempt may take. Default `15`. */
+  /** Seconds one connection attempt (TCP, SSH handshake, authentication) may take. Default `15`. */
   perDialTimeout?: pulumi.Input<number>;
-  /** Failed connection attempts in a row before giving up. Default `10`. */
+  /** Failed connection attempts in a row before giving up; all of them take at most `perDialTimeout × dialErrorLimit`. Default `10`. */
   dialErrorLimit?: pulumi.Input<number>;
 }
 

@@ -104,7 +104,7 @@ function render(r) {
         [
           ["bare HTTP/1.1, kept-alive local socket connection: the daemon's own time", cell(rl), "", ""],
           ["bare HTTP/1.1 on one forwarded SSH channel of Dockyard's connection", cell(rs), "the SSH hop (ssh2 + sshd + loopback TCP)", ms(rs.median - rl.median)],
-          ["(a) Dockyard `DockerClient` on the same connection", cell(d), "the client layer (node:http request, agent, channel socket, AbortController + timer, JSON)", ms(d.median - rs.median)],
+          ["(a) Dockyard `DockerClient` on the same connection", cell(d), "the client layer (dockerode and docker-modem, agent, channel socket, AbortController + timer, JSON)", ms(d.median - rs.median)],
           ["(b) dockerode, local socket", cell(l), "dockerode's client layer + a connection per request", ms(l.median - rl.median)],
         ],
       ),
@@ -113,7 +113,7 @@ function render(r) {
   }
   const dm = p.dockyardMetrics;
   out.push(
-    `(a) Dockyard's \`DockerClient\` on a fresh \`Transport\`; its first call (SSH handshake, first channel, \`/_ping\`) took ${ms(p.dockyardFirstCallMs)} ms, ` +
+    `(a) Dockyard's \`DockerClient\` on a fresh \`Transport\`; its first call (SSH handshake, first channel, \`/version\` to pick the API version, \`/_ping\`) took ${ms(p.dockyardFirstCallMs)} ms, ` +
       `and the whole section used ${dm.handshakes} SSH handshake(s) and ${dm.channelsOpened} channel(s) for ${p.dockyardCalls} calls. ` +
       `(b) dockerode on the local unix socket. (c) \`docker -H ssh://root@host:port network inspect|create|rm\`: ` +
       `${p["cli-plain"].sshProcesses} ssh processes for ${p["cli-plain"].commands} commands; ` +

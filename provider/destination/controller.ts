@@ -137,6 +137,7 @@ export class DestinationController implements ResourceController<DestinationInpu
         `Removing it failed too, so it is left on the server; the next \`pulumi up\` takes it over.`;
       // Keep the kind of failure: a broken link stays a ConnectionError.
       if (err instanceof ConnectionError) throw new ConnectionError(target, message, { cause: err, code: err.code });
+      if (err instanceof UnsupportedError) throw new UnsupportedError(`${target}: ${message}`, { cause: err });
       throw new DockyardError(err instanceof DockyardError ? err.code : "CONNECTION", `${target}: ${message}`, { cause: err });
     }
   }

@@ -1,4 +1,4 @@
-import { ConflictError, DockerApiError, DockyardError } from "../errors";
+import { ConflictError, DockerApiError, UnsupportedError } from "../errors";
 import type { DockerClient, NetworkCreateBody, NetworkInspect } from "../transport/docker";
 import { cidrsOverlap, parseCidr, type Cidr } from "./cidr";
 import { ownerIdOf } from "./ownership";
@@ -114,11 +114,9 @@ export function explainCreateError(err: unknown, inputs: DestinationInputs, targ
     );
   }
   if (/This node is not a swarm manager/i.test(msg)) {
-    return new DockyardError(
-      "UNSUPPORTED",
-      `${target}: swarm destinations must be created through a swarm manager; this server is not one.`,
-      { cause: err },
-    );
+    return new UnsupportedError(`${target}: swarm destinations must be created through a swarm manager; this server is not one.`, {
+      cause: err,
+    });
   }
   return err;
 }

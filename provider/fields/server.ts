@@ -66,7 +66,7 @@ export const ENDPOINT_FIELDS = [
     input: true,
     default: DEFAULTS.perDialTimeoutSeconds,
     change: "updates",
-    doc: "Seconds one connection attempt may take. Default `15`.",
+    doc: "Seconds one connection attempt (TCP, SSH handshake, authentication) may take. Default `15`.",
   },
   {
     name: "dialErrorLimit",
@@ -74,7 +74,7 @@ export const ENDPOINT_FIELDS = [
     input: true,
     default: DEFAULTS.dialErrorLimit,
     change: "updates",
-    doc: "Failed connection attempts in a row before giving up. Default `10`.",
+    doc: "Failed connection attempts in a row before giving up; all of them take at most `perDialTimeout × dialErrorLimit`. Default `10`.",
   },
 ] as const satisfies readonly Field[];
 

@@ -62,7 +62,8 @@ export class ServerController implements ResourceController<ServerInputs, Server
       changes: replaces.length + updates.length > 0,
       replaces,
       updates,
-      stables: replaces.length === 0 ? ["hostPublicKey", "hostKeyFingerprint"] : [],
+      // A new hostKey, given in place, is what the next connection records.
+      stables: replaces.length === 0 && !updates.includes("hostKey") ? ["hostPublicKey", "hostKeyFingerprint"] : [],
       deleteBeforeReplace: false,
       // A Server's inputs are never rewritten by read: recorded inputs and state agree.
       inputsInStep: true,

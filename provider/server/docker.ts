@@ -1,15 +1,9 @@
 import { UnsupportedError } from "../errors";
 import type { DockerClient } from "../transport/docker";
+import { MIN_API_VERSION, compareApiVersions } from "../transport/types";
 import type { ServerFacts } from "./types";
 
-/** Oldest Engine API Dockerode's calls and attachable overlays need (Docker 20.10). */
-export const MIN_API_VERSION = "1.41";
-
-export function compareApiVersions(a: string, b: string): number {
-  const [am = 0, an = 0] = a.split(".").map(Number);
-  const [bm = 0, bn = 0] = b.split(".").map(Number);
-  return am - bm || an - bn;
-}
+export { MIN_API_VERSION, compareApiVersions };
 
 export function swarmRoleOf(swarm: { LocalNodeState?: string; ControlAvailable?: boolean } | undefined): ServerFacts["swarmRole"] {
   if (swarm?.LocalNodeState !== "active") return "none";

@@ -1,6 +1,5 @@
-import http from "node:http";
-import { inspect } from "node:util";
-import type { Duplex } from "node:stream";
+import type http from "node:http";
+import Dockerode from "dockerode";
 import {
   ConflictError,
   ConnectionError,
@@ -8,41 +7,12 @@ import {
   DockyardError,
   NotFoundError,
   TimeoutError,
+  UnsupportedError,
   isTransient,
 } from "../errors";
+import { Attempt, MAX_CHANNELS, SshDockerAgent, type AddRequest } from "./agent";
 import { SshPool, type SshSession } from "./ssh";
-import { DEFAULTS, type ConnectionSpec } from "./types";
-
-/** Channels one Docker client may hold open at once (sshd caps channels per connection). */
-export const MAX_CHANNELS = 16;
-/** Idle keep-alive channels are closed after this long. */
-const IDLE_CHANNEL_MS = 15_000;
-
-/**
- * An HTTP agent whose "sockets" are SSH channels to the Docker socket. Kept
- * alive and capped, so a burst of calls reuses a few channels instead of
- * opening one per request.
- */
-class SshDockerAgent extends http.Agent {
-  constructor(
-    private readonly session: SshSession,
-    private readonly socketPath: string,
-    private readonly openTimeoutMs: number,
-    private readonly hostKey: string | undefined,
-  ) {
-    super({ keepAlive: true, maxSockets: MAX_CHANNELS, maxFreeSockets: MAX_CHANNELS, timeout: IDLE_CHANNEL_MS });
-  }
-
-  /** Inspecting the agent would walk every socket, channel and the SSH client. */
-  [inspect.custom](): string {
-    return `SshDockerAgent(${this.session.target})`;
-  }
-
-  override createConnection(): Duplex {
-    // Returned at once so the agent counts it against maxSockets; the channel opens behind it.
-    return this.session.openDockerSocket(this.socketPath, this.openTimeoutMs, this.hostKey);
-  }
-}
+import { DEFAULTS, MIN_API_VERSION, compareApiVersions, type ConnectionSpec, type Logger } from "./types";
 
 export interface CallOptions {
   /** Safe to repeat after a transport failure (reads, deletes). */
@@ -51,22 +21,15 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
-/** Docker's JSON shapes we use (a subset). */
-export interface NetworkInspect {
-  Id: string;
-  Name: string;
-  Driver: string;
-  Scope: string;
-  Internal: boolean;
-  Attachable: boolean;
-  EnableIPv6: boolean;
-  IPAM?: { Driver?: string; Config?: Array<{ Subnet?: string; Gateway?: string; IPRange?: string }> | null };
-  Options?: Record<string, string> | null;
-  Labels?: Record<string, string> | null;
-  Containers?: Record<string, { Name: string }> | null;
-  Created?: string;
-}
+export { MAX_CHANNELS };
 
+/** Docker's JSON shapes we use: dockerode's types where it has them. */
+export type NetworkInspect = Dockerode.NetworkInspectInfo;
+export type VersionInfo = Dockerode.DockerVersion;
+export type ContainerInspect = Dockerode.ContainerInspectInfo;
+export type NetworkCreateBody = Omit<Dockerode.NetworkCreateOptions, "abortSignal">;
+
+/** `GET /info`, the part Dockyard reads (dockerode types it as `any`). */
 export interface SystemInfo {
   ID?: string;
   Name?: string;
@@ -86,43 +49,62 @@ export interface SystemInfo {
   };
 }
 
-export interface VersionInfo {
-  Version: string;
-  ApiVersion: string;
-  MinAPIVersion?: string;
-  Os?: string;
-  Arch?: string;
-  KernelVersion?: string;
+/** dockerode's `info`, `version` and `ping` take an abort signal; its types do not say so. */
+type WithSignal = { abortSignal: AbortSignal };
+interface SystemCalls {
+  info(opts: WithSignal): Promise<SystemInfo>;
+  version(opts: WithSignal): Promise<VersionInfo>;
+  ping(opts: WithSignal): Promise<Buffer | string>;
 }
 
-export interface NetworkCreateBody {
-  Name: string;
-  Driver: string;
-  Attachable?: boolean;
-  Internal?: boolean;
-  EnableIPv6?: boolean;
-  IPAM?: { Driver: string; Config: Array<{ Subnet?: string; Gateway?: string; IPRange?: string }> };
-  Options?: Record<string, string>;
-  Labels?: Record<string, string>;
+/** Options with dockerode's `abortSignal`, for calls whose types leave it out (docker-modem reads it for all). */
+function withSignal<T extends object>(opts: T, abortSignal: AbortSignal): T {
+  return Object.assign(opts, { abortSignal });
 }
+
 
 function errorText(err: { json?: unknown; reason?: string; message?: string }): string {
-  const j = err.json as { message?: string } | string | undefined;
-  if (j && typeof j === "object" && typeof j.message === "string") return j.message;
-  if (typeof j === "string" && j.trim()) return j.trim();
+  const j = err.json as { message?: string } | string | Buffer | undefined;
+  if (j && typeof j === "object" && !Buffer.isBuffer(j) && typeof j.message === "string") return j.message;
+  const text = j === undefined ? "" : String(j).trim();
+  if (text) return text;
   return err.reason ?? err.message ?? "unknown error";
 }
 
 /**
- * The Docker Engine API of one server, over that server's pooled SSH
- * connection. Every call has a timeout; idempotent calls are retried a
- * bounded number of times after transport failures.
+ * The Engine API version to speak with a daemon that reports `v`: the oldest
+ * one both sides support, so responses have the same shape on every daemon.
+ * That is Dockyard's minimum, 1.41 (Docker 20.10), unless the daemon no
+ * longer accepts it (Docker 29 accepts nothing older than 1.44). Older
+ * daemons are refused.
+ */
+export function negotiateApiVersion(v: Pick<VersionInfo, "ApiVersion" | "Version"> & { MinAPIVersion?: string }, target: string): string {
+  if (typeof v.ApiVersion !== "string" || compareApiVersions(v.ApiVersion, MIN_API_VERSION) < 0) {
+    throw new UnsupportedError(
+      `${target}: Docker ${v.Version} speaks Engine API ${v.ApiVersion}; ` +
+        `Dockyard needs API ${MIN_API_VERSION} (Docker 20.10) or newer. Upgrade Docker on the server.`,
+    );
+  }
+  const min = v.MinAPIVersion;
+  return min && /^\d+\.\d+$/.test(min) && compareApiVersions(min, MIN_API_VERSION) > 0 ? min : MIN_API_VERSION;
+}
+
+/**
+ * The Docker Engine API of one server, spoken with dockerode over that
+ * server's pooled SSH connection: dockerode's HTTP agent is this client's
+ * `SshDockerAgent`, so requests ride on SSH channels, at most MAX_CHANNELS at
+ * once. Every call has a timeout; idempotent calls are retried a bounded
+ * number of times after transport failures.
  */
 export class DockerClient {
   readonly target: string;
   private readonly agent: SshDockerAgent;
+  private readonly docker: Dockerode;
   private readonly timeoutMs: number;
   private readonly attempts: number;
+  private negotiated: Promise<string> | undefined;
+  /** The Engine API version requests use, once negotiated. */
+  apiVersion: string | undefined;
 
   constructor(
     readonly session: SshSession,
@@ -133,6 +115,8 @@ export class DockerClient {
     this.timeoutMs = opts.timeoutMs ?? DEFAULTS.callTimeoutMs;
     this.attempts = opts.attempts ?? DEFAULTS.callAttempts;
     this.agent = new SshDockerAgent(session, socketPath, this.timeoutMs, opts.hostKey);
+    // socketPath only names the remote socket: the agent's channels carry every request.
+    this.docker = new Dockerode({ socketPath, agent: this.agent } as Dockerode.DockerOptions);
   }
 
   /** Run one API call with timeout, error mapping and (if idempotent) bounded retries. */
@@ -141,21 +125,42 @@ export class DockerClient {
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
     let lastErr: unknown;
     for (let i = 1; i <= attempts; i++) {
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), timeoutMs);
+      const attempt = new Attempt(timeoutMs, () => new TimeoutError(this.target, `Docker ${what}`, timeoutMs));
       try {
-        return await fn(controller.signal);
+        const running = this.start(fn, attempt);
+        // After a timeout the request still fails (it is destroyed); that failure is not news.
+        running.catch(() => undefined);
+        return await Promise.race([running, attempt.expired]);
       } catch (err) {
-        lastErr = controller.signal.aborted
-          ? new TimeoutError(this.target, `Docker ${what}`, timeoutMs, { cause: err })
-          : this.mapError(what, err);
+        lastErr = attempt.controller.signal.aborted ? attempt.controller.signal.reason : this.mapError(what, err);
         if (!isTransient(lastErr) || i === attempts) break;
         await new Promise((r) => setTimeout(r, 100 * i));
       } finally {
-        clearTimeout(timer);
+        attempt.done();
       }
     }
     throw lastErr;
+  }
+
+  /**
+   * Start `fn` with the agent seen by its request bound to `attempt`.
+   * docker-modem reads the agent synchronously when a call starts and hands
+   * it to `http.request`, which passes itself to `addRequest`.
+   */
+  private start<T>(fn: (signal: AbortSignal) => Promise<T>, attempt: Attempt): Promise<T> {
+    const agent = this.agent as SshDockerAgent & AddRequest;
+    const view: SshDockerAgent & AddRequest = Object.create(agent);
+    view.addRequest = (req, options) => {
+      attempt.bind(req);
+      agent.addRequest(req, options);
+    };
+    const modem = this.docker.modem as unknown as { agent: http.Agent };
+    modem.agent = view;
+    try {
+      return fn(attempt.controller.signal);
+    } finally {
+      modem.agent = agent;
+    }
   }
 
   private mapError(what: string, err: unknown): DockyardError {
@@ -170,73 +175,55 @@ export class DockerClient {
     return new ConnectionError(this.target, `Docker ${what} failed in transit: ${e?.message ?? String(err)}`, { cause: err });
   }
 
-  /**
-   * One HTTP request to the Engine API, over a channel from this client's
-   * agent. Spoken directly with node:http: docker-modem (dockerode's
-   * transport) deep-inspects every request's options and re-parses URLs,
-   * which measured as a third of an inspect's time over SSH.
-   */
-  private request<T>(
-    method: "GET" | "POST" | "DELETE",
-    path: string,
-    opts: { query?: Record<string, string>; body?: object },
-    signal: AbortSignal,
-  ): Promise<T> {
-    const query = opts.query ? `?${new URLSearchParams(opts.query).toString()}` : "";
-    const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-    const headers: Record<string, string | number> = { Host: "docker" };
-    if (body !== undefined) {
-      headers["Content-Type"] = "application/json";
-      headers["Content-Length"] = Buffer.byteLength(body);
-    }
-    return new Promise<T>((resolve, reject) => {
-      const req = http.request({ agent: this.agent, method, path: path + query, headers, signal }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("error", reject);
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          const status = res.statusCode ?? 0;
-          let json: unknown = text;
-          if (text && /json/i.test(String(res.headers["content-type"] ?? ""))) {
-            try {
-              json = JSON.parse(text);
-            } catch {
-              // keep the text
-            }
-          }
-          if (status >= 200 && status < 300) resolve(json as T);
-          else reject(Object.assign(new Error(`HTTP ${status}`), { statusCode: status, json, reason: res.statusMessage }));
-        });
+  /** The dockerode client, speaking the negotiated API version (negotiated on first use). */
+  private async api(): Promise<Dockerode> {
+    if (this.apiVersion) return this.docker;
+    this.negotiated ??= this.call("version", (s) => (this.docker as unknown as SystemCalls).version({ abortSignal: s }), {
+      idempotent: true,
+    })
+      .then((v) => {
+        const version = negotiateApiVersion(v, this.target);
+        (this.docker.modem as unknown as { version?: string }).version = `v${version}`;
+        this.apiVersion = version;
+        return version;
+      })
+      .finally(() => {
+        this.negotiated = undefined;
       });
-      req.on("error", reject);
-      req.end(body);
-    });
+    await this.negotiated;
+    return this.docker;
   }
 
-  ping(): Promise<string> {
-    return this.call("ping", async (s) => String(await this.request<unknown>("GET", "/_ping", {}, s)), { idempotent: true });
+  /** A call on the negotiated API. */
+  private async on<T>(what: string, fn: (d: Dockerode, signal: AbortSignal) => Promise<T>, opts: CallOptions): Promise<T> {
+    const d = await this.api();
+    return this.call(what, (s) => fn(d, s), opts);
+  }
+
+  async ping(): Promise<string> {
+    const res = await this.on("ping", (d, s) => (d as unknown as SystemCalls).ping({ abortSignal: s }), { idempotent: true });
+    return String(res);
   }
 
   version(): Promise<VersionInfo> {
-    return this.call("version", (s) => this.request<VersionInfo>("GET", "/version", {}, s), { idempotent: true });
+    return this.on("version", (d, s) => (d as unknown as SystemCalls).version({ abortSignal: s }), { idempotent: true });
   }
 
   info(): Promise<SystemInfo> {
-    return this.call("info", (s) => this.request<SystemInfo>("GET", "/info", {}, s), { idempotent: true });
+    return this.on("info", (d, s) => (d as unknown as SystemCalls).info({ abortSignal: s }), { idempotent: true });
   }
 
   listNetworks(filters?: Record<string, string[]>): Promise<NetworkInspect[]> {
-    const query = filters ? { filters: JSON.stringify(filters) } : undefined;
-    return this.call("network list", (s) => this.request<NetworkInspect[]>("GET", "/networks", { query }, s), {
+    return this.on("network list", (d, s) => d.listNetworks({ ...(filters ? { filters } : {}), abortSignal: s }), {
       idempotent: true,
     });
   }
 
   inspectNetwork(idOrName: string): Promise<NetworkInspect> {
-    return this.call(
+    return this.on(
       `network inspect ${idOrName}`,
-      (s) => this.request<NetworkInspect>("GET", `/networks/${encodeURIComponent(idOrName)}`, { query: { verbose: "false" } }, s),
+      // dockerode's network inspect takes no signal: the request is aborted through the agent (Attempt.bind).
+      (d) => d.getNetwork(encodeURIComponent(idOrName)).inspect(),
       { idempotent: true },
     );
   }
@@ -252,62 +239,49 @@ export class DockerClient {
   }
 
   async createNetwork(body: NetworkCreateBody): Promise<string> {
-    const res = await this.call(
-      `network create ${body.Name}`,
-      (s) => this.request<{ Id: string }>("POST", "/networks/create", { body }, s),
-      { idempotent: false },
-    );
-    return res.Id;
+    const net = await this.on(`network create ${body.Name}`, (d, s) => d.createNetwork({ ...body, abortSignal: s }), {
+      idempotent: false,
+    });
+    return net.id;
   }
 
   removeNetwork(id: string): Promise<void> {
-    return this.call(
+    return this.on(
       `network remove ${id}`,
-      async (s) => {
-        await this.request("DELETE", `/networks/${encodeURIComponent(id)}`, {}, s);
+      async (d, s) => {
+        await d.getNetwork(encodeURIComponent(id)).remove(withSignal({}, s));
       },
       { idempotent: true },
     );
   }
 
   connectContainer(networkId: string, container: string): Promise<void> {
-    return this.call(
+    return this.on(
       `network connect ${container}`,
-      async (s) => {
-        await this.request("POST", `/networks/${encodeURIComponent(networkId)}/connect`, { body: { Container: container } }, s);
+      async (d, s) => {
+        await d.getNetwork(encodeURIComponent(networkId)).connect(withSignal({ Container: container }, s));
       },
       { idempotent: false },
     );
   }
 
   disconnectContainer(networkId: string, container: string, force: boolean): Promise<void> {
-    return this.call(
+    return this.on(
       `network disconnect ${container}`,
-      async (s) => {
-        await this.request(
-          "POST",
-          `/networks/${encodeURIComponent(networkId)}/disconnect`,
-          { body: { Container: container, Force: force } },
-          s,
-        );
+      async (d, s) => {
+        await d.getNetwork(encodeURIComponent(networkId)).disconnect(withSignal({ Container: container, Force: force }, s));
       },
       { idempotent: true },
     );
   }
 
   inspectContainer(name: string): Promise<ContainerInspect> {
-    return this.call(
+    return this.on(
       `container inspect ${name}`,
-      (s) => this.request<ContainerInspect>("GET", `/containers/${encodeURIComponent(name)}/json`, {}, s),
+      (d, s) => d.getContainer(encodeURIComponent(name)).inspect({ abortSignal: s }),
       { idempotent: true },
     );
   }
-}
-
-export interface ContainerInspect {
-  Id: string;
-  Name: string;
-  NetworkSettings?: { Networks?: Record<string, { NetworkID?: string }> };
 }
 
 /**
@@ -319,8 +293,8 @@ export class Transport {
   private readonly clients = new WeakMap<SshSession, Map<string, DockerClient>>();
   private readonly callTimeoutMs: number | undefined;
 
-  constructor(opts: { pool?: SshPool; callTimeoutMs?: number } = {}) {
-    this.pool = opts.pool ?? new SshPool();
+  constructor(opts: { pool?: SshPool; callTimeoutMs?: number; log?: Logger } = {}) {
+    this.pool = opts.pool ?? new SshPool({ log: opts.log });
     this.callTimeoutMs = opts.callTimeoutMs;
   }
 

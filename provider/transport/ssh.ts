@@ -15,7 +15,7 @@ import {
 import { ChannelSocket } from "./channel-socket";
 import { describeHostKey, hostKeyFingerprint, type SeenHostKey } from "./hostkey";
 import { shellCommand } from "./shell";
-import { DEFAULTS, describeEndpoint, type SshEndpoint } from "./types";
+import { DEFAULTS, describeEndpoint, type Logger, type SshEndpoint } from "./types";
 
 /** Counters a pool keeps, for tests and benchmarks. */
 export interface TransportMetrics {
@@ -39,6 +39,12 @@ const OPEN_ADMINISTRATIVELY_PROHIBITED = 1;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** An error's message without the `user@host:port: ` every connection error starts with. */
+function reasonOf(err: unknown, target: string): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.startsWith(`${target}: `) ? msg.slice(target.length + 2) : msg;
 }
 
 /** Run `fn` with a deadline; on expiry reject with a TimeoutError and call `onTimeout`. */
@@ -144,10 +150,22 @@ export class SshSession {
     return client;
   }
 
+  /**
+   * Dial until one attempt succeeds, at most `dialErrorLimit` attempts, all
+   * within `perDialTimeout × dialErrorLimit`: each attempt has a slot of
+   * `perDialTimeout`, and one that fails early waits a growing pause (at most
+   * the rest of its slot) before the next. Each failed attempt is logged as it
+   * happens. When every attempt failed, the error says so and gives the last
+   * reason.
+   */
   private async dialWithRetries(expected: string | undefined): Promise<Client> {
     const limit = Math.max(1, this.spec.dialErrorLimit);
+    const perDialMs = this.spec.perDialTimeout * 1000;
     let lastErr: unknown;
-    for (let attempt = 1; attempt <= limit; attempt++) {
+    let attempt = 0;
+    while (attempt < limit) {
+      attempt++;
+      const started = Date.now();
       try {
         const c = await this.dialOnce(expected);
         this.client = c;
@@ -155,14 +173,22 @@ export class SshSession {
       } catch (err) {
         this.pool.metrics.dialFailures++;
         lastErr = err;
-        if (!isTransient(err) || attempt === limit || this.closed) break;
-        await sleep(Math.min(250 * 2 ** (attempt - 1), 2_000));
+        if (!isTransient(err) || this.closed || attempt === limit) break;
+        const pause = Math.max(0, Math.min(250 * 2 ** (attempt - 1), 2_000, perDialMs - (Date.now() - started)));
+        this.pool.log(
+          `${this.target}: dial ${attempt}/${limit} failed: ${reasonOf(err, this.target)}, retrying${pause > 0 ? ` in ${pause} ms` : ""}`,
+        );
+        await sleep(pause);
       }
     }
     const err =
       lastErr instanceof DockyardError
         ? lastErr
         : new ConnectionError(this.target, `cannot connect: ${String(lastErr)}`, { cause: lastErr });
+    if (err instanceof ConnectionError && isTransient(err)) {
+      // Out of attempts: say so, keeping the kind of the last failure.
+      err.message = `could not connect to ${this.target} after ${attempt} attempt${attempt === 1 ? "" : "s"}: ${reasonOf(err, this.target)}`;
+    }
     // Dialling already retried up to dialErrorLimit: callers must not retry again.
     if (err instanceof ConnectionError) err.dialExhausted = true;
     throw err;
@@ -535,6 +561,12 @@ export function endpointKey(spec: SshEndpoint): string {
 export class SshPool {
   private readonly sessions = new Map<string, SshSession>();
   readonly metrics: TransportMetrics = { handshakes: 0, dialFailures: 0, channelsOpened: 0, channelsOpen: 0 };
+  /** Where each failed dial attempt is reported. */
+  readonly log: Logger;
+
+  constructor(opts: { log?: Logger } = {}) {
+    this.log = opts.log ?? ((m) => console.warn(m));
+  }
 
   session(spec: SshEndpoint): SshSession {
     const key = endpointKey(spec);

@@ -260,7 +260,7 @@ describe("faults during up", () => {
       s,
       "spare sshd killed during up",
       () => testhostAsync("spare", "stop"),
-      /root@127\.0\.0\.1:2225: (network '\S+' \(id [0-9a-f]{12}\) was created but setting it up failed \()?(connection refused: is sshd listening on port 2225\?|Docker .* failed in transit|connection reset by the server)/,
+      /(root@127\.0\.0\.1:2225: (network '\S+' \(id [0-9a-f]{12}\) was created but setting it up failed \()?|could not connect to root@127\.0\.0\.1:2225 after 2 attempts: )(connection refused: is sshd listening on port 2225\?|Docker .* failed in transit|connection reset by the server)/,
     );
     // A network beyond the state may only be one whose create was cut off (its error names it).
     await expectStateMatchesDaemon(s, stackName, (name) => errors.includes(name));
@@ -333,7 +333,9 @@ describe("faults during up", () => {
       const first = await attempt(s.up());
       const failedAfter = Date.now() - started;
       expect(first.ok).toBe(false);
-      expect((first as { err: Error }).err.message).toMatch(/root@127\.0\.0\.1:\d+: SSH handshake timed out after 1000 ms/);
+      expect((first as { err: Error }).err.message).toMatch(/could not connect to root@127\.0\.0\.1:\d+ after 2 attempts: SSH handshake timed out after 1000 ms/);
+      // The failed first attempt was reported as it happened, and Pulumi shows it.
+      expect((first as { err: Error }).err.message).toMatch(/root@127\.0\.0\.1:\d+: dial 1\/2 failed: SSH handshake timed out after 1000 ms, retrying/);
       // perDialTimeout × dialErrorLimit is 2 s; the rest is the engine starting and stopping.
       expect(failedAfter).toBeLessThan(30_000);
       expect((await s.resources()).filter((r) => r.type === SERVER_TYPE)).toEqual([]);

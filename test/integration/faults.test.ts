@@ -179,7 +179,7 @@ describe("sshd killed during a burst of creates (the spare sshd)", () => {
       // it was set up and could be removed again: then the message names what is left behind.
       expectClear(
         f.err,
-        /^root@127\.0\.0\.1:2225: (network '\S+' \(id [0-9a-f]{12}\) was created but setting it up failed \()?(connection refused: is sshd listening on port 2225\?|Docker .* failed in transit|connection reset by the server|SSH connection failed)/,
+        /^(root@127\.0\.0\.1:2225: (network '\S+' \(id [0-9a-f]{12}\) was created but setting it up failed \()?(could not connect to root@127\.0\.0\.1:2225 after 2 attempts: (connection refused: is sshd listening on port 2225\?|connection reset by the server|SSH connection failed)|Docker .* failed in transit|connection reset by the server)|could not connect to root@127\.0\.0\.1:2225 after 2 attempts: (connection refused: is sshd listening on port 2225\?|connection reset by the server|SSH connection failed))/,
       );
       if (/was created but/.test((f.err as Error).message)) expect((f.err as Error).message).toMatch(/left on the server; the next `pulumi up` takes it over\.$/);
       // The call's timeout (5 s) plus two dials (3 s each) and the back-off between them.
@@ -305,7 +305,7 @@ describe("a slow link (150 ms each way, plus a tbf rate limit on the sandbox's v
     const err = await createServer(ctl, viaProxy({ perDialTimeout: 1, dialErrorLimit: 2 })).catch((e: unknown) => e);
     const ms = Date.now() - started;
     expect(err).toBeInstanceOf(TimeoutError);
-    expectClear(err, /^root@127\.0\.0\.1:\d+: SSH handshake timed out after 1000 ms$/);
+    expectClear(err, /^could not connect to root@127\.0\.0\.1:\d+ after 2 attempts: SSH handshake timed out after 1000 ms$/);
     expect(ms).toBeGreaterThanOrEqual(2000);
     expect(ms).toBeLessThan(2 * 1000 + 250 + 1500);
   });

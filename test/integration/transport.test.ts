@@ -1,6 +1,7 @@
 import { createServer, type Server as NetServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConnectionError, DockyardError, MAX_CHANNELS, TimeoutError, Transport, type ConnectionSpec } from "../../provider";
+import { DelayProxy } from "../support/sandbox";
 import { read, testHost, testhost, type TestHost } from "../support/testhost";
 
 let h: TestHost;
@@ -60,6 +61,27 @@ describe("one pooled SSH connection per server", () => {
   });
 });
 
+describe("a Docker call's timeout starts once its channel is open", () => {
+  it("a handshake slower than the call timeout does not use it up", async () => {
+    // 250 ms each way: the SSH handshake (several round trips) takes seconds,
+    // each Docker request one round trip (0.5 s), under the 1.5 s call timeout.
+    const link = await new DelayProxy({ host: h.host, port: h.port }, 250).start();
+    const t = new Transport({ callTimeoutMs: 1500, log: () => undefined });
+    try {
+      const started = Date.now();
+      const docker = t.docker(spec(link.port, { perDialTimeout: 30 }));
+      expect(await docker.ping()).toBe("OK");
+      // The dial alone took longer than a call may.
+      expect(Date.now() - started).toBeGreaterThan(1500);
+      expect(t.pool.metrics.handshakes).toBe(1);
+      expect(docker.apiVersion).toMatch(/^1\.\d+$/);
+    } finally {
+      t.closeAll();
+      await link.stop();
+    }
+  });
+});
+
 describe("failures end in errors within their timeouts, never hangs", () => {
   let silent: NetServer;
   let silentPort = 0;
@@ -82,7 +104,7 @@ describe("failures end in errors within their timeouts, never hangs", () => {
     const elapsed = Date.now() - started;
     t.closeAll();
     expect(err).toBeInstanceOf(TimeoutError);
-    expect((err as Error).message).toMatch(/SSH handshake timed out after 1000 ms/);
+    expect((err as Error).message).toMatch(/^could not connect to root@127\.0\.0\.1:\d+ after 2 attempts: SSH handshake timed out after 1000 ms$/);
     expect(elapsed).toBeLessThan(1000 * 2 + 1500);
   });
 

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { ConflictError, ConnectionError, DestinationController, DockerApiError, type Transport } from "../../provider";
+import {
+  ConflictError,
+  ConnectionError,
+  DestinationController,
+  DockerApiError,
+  DockyardError,
+  UnsupportedError,
+  type Transport,
+} from "../../provider";
 import { checkDestination } from "../../provider/destination/check";
 import { createBody, explainCreateError } from "../../provider/destination/docker";
 
@@ -25,6 +33,13 @@ describe("Docker's create errors, explained", () => {
   it("an overlapping pool names the subnet", () => {
     const raw = new DockerApiError(403, "network create prod: Docker answered 403: Pool overlaps with other one on this address space");
     expect((explainCreateError(raw, inputs, "root@h:22") as Error).message).toContain("subnet 10.1.0.0/24 overlaps a network that already exists");
+  });
+  it("a swarm network asked of a non-manager is an UnsupportedError", () => {
+    const raw = new DockerApiError(503, "network create prod: Docker answered 503: This node is not a swarm manager. Use \"docker swarm init\"");
+    const err = explainCreateError(raw, inputs, "root@h:22");
+    expect(err).toBeInstanceOf(UnsupportedError);
+    expect((err as DockyardError).code).toBe("UNSUPPORTED");
+    expect((err as Error).message).toBe("root@h:22: swarm destinations must be created through a swarm manager; this server is not one.");
   });
   it("other errors pass through unchanged", () => {
     const raw = new DockerApiError(500, "boom");
@@ -54,14 +69,14 @@ describe("a create cut off after Docker made the network", () => {
   const target = "root@h:22";
   const created = "0123456789abcdef0123456789abcdef";
   /** A client whose link breaks right after the create call; `removeFails` decides whether the rollback gets through. */
-  function brokenAfterCreate(removeFails: boolean) {
+  function brokenAfterCreate(removeFails: boolean, failure: () => Error = () => new ConnectionError(target, "connection reset by the server")) {
     const removed: string[] = [];
     const client = {
       target,
       listNetworks: async () => [],
       createNetwork: async () => created,
       inspectNetwork: async () => {
-        throw new ConnectionError(target, "connection reset by the server");
+        throw failure();
       },
       removeNetwork: async (id: string) => {
         if (removeFails) throw new ConnectionError(target, "connection refused: is sshd listening on port 22?");
@@ -87,6 +102,17 @@ describe("a create cut off after Docker made the network", () => {
     expect((err as ConnectionError).code).toBe("CONNECTION");
     expect((err as Error).message).toBe(
       "root@h:22: network 'prod' (id 0123456789ab) was created but setting it up failed (connection reset by the server). " +
+        "Removing it failed too, so it is left on the server; the next `pulumi up` takes it over.",
+    );
+  });
+
+  it("when removing fails too, an UnsupportedError stays one", async () => {
+    const { ctl } = brokenAfterCreate(true, () => new UnsupportedError(`${target}: the daemon cannot do that`));
+    const err = await ctl.create(inputs).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnsupportedError);
+    expect((err as DockyardError).code).toBe("UNSUPPORTED");
+    expect((err as Error).message).toBe(
+      "root@h:22: network 'prod' (id 0123456789ab) was created but setting it up failed (the daemon cannot do that). " +
         "Removing it failed too, so it is left on the server; the next `pulumi up` takes it over.",
     );
   });

@@ -25,6 +25,15 @@ describe("Server diff", () => {
   it("treats unknown values as changes", () => {
     expect(server.diff("id", serverState, { ...serverInputs, host: UNKNOWN }).replaces).toEqual(["host"]);
   });
+  it("keeps the recorded host key stable through in-place updates, except a new hostKey", () => {
+    expect(server.diff("id", serverState, { ...serverInputs, port: 2222 }).stables).toEqual(["hostPublicKey", "hostKeyFingerprint"]);
+    const rotated = server.diff("id", serverState, { ...serverInputs, hostKey: "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU" });
+    expect(rotated).toMatchObject({ changes: true, replaces: [], updates: ["hostKey"] });
+    expect(rotated.stables).not.toContain("hostPublicKey");
+    expect(rotated.stables).not.toContain("hostKeyFingerprint");
+    const unknown = server.diff("id", serverState, { ...serverInputs, hostKey: UNKNOWN });
+    expect(unknown.stables).not.toContain("hostPublicKey");
+  });
 });
 
 const connection = { host: "10.9.8.7", port: 22, user: "root", password: "pw", dockerSocket: "/var/run/docker.sock", perDialTimeout: 15, dialErrorLimit: 10 };

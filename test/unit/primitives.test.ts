@@ -3,7 +3,8 @@ import { cidrsOverlap, cidrWithin, parseCidr, type Cidr } from "../../provider/d
 import { describeHostKey, hostKeyFingerprint } from "../../provider/transport/hostkey";
 import { shellCommand, shellQuote } from "../../provider/transport/shell";
 import { endpointKey, openChannel } from "../../provider/transport/ssh";
-import { TimeoutError } from "../../provider/errors";
+import { TimeoutError, UnsupportedError } from "../../provider/errors";
+import { negotiateApiVersion } from "../../provider/transport/docker";
 import type { ClientChannel } from "ssh2";
 import { describeEndpoint } from "../../provider/transport/types";
 import { compareApiVersions, swarmRoleOf } from "../../provider/server/docker";
@@ -81,6 +82,24 @@ describe("daemon facts", () => {
     expect(compareApiVersions("1.41", "1.41")).toBe(0);
     expect(compareApiVersions("1.9", "1.41")).toBeLessThan(0);
     expect(compareApiVersions("1.45", "1.41")).toBeGreaterThan(0);
+  });
+  it("speaks the oldest Engine API both sides support, and refuses daemons older than 1.41", () => {
+    // Debian 12's docker.io (20.10): its own version.
+    expect(negotiateApiVersion({ Version: "20.10.24+dfsg1", ApiVersion: "1.41", MinAPIVersion: "1.12" }, "t")).toBe("1.41");
+    // Newer daemons that still accept 1.41 get 1.41, so responses keep one shape.
+    expect(negotiateApiVersion({ Version: "27.5.1", ApiVersion: "1.47", MinAPIVersion: "1.24" }, "t")).toBe("1.41");
+    // Docker 29 accepts nothing older than 1.44.
+    expect(negotiateApiVersion({ Version: "29.0.0", ApiVersion: "1.52", MinAPIVersion: "1.44" }, "t")).toBe("1.44");
+    let err: unknown;
+    try {
+      negotiateApiVersion({ Version: "20.10.0-old", ApiVersion: "1.40", MinAPIVersion: "1.12" }, "root@h:22");
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(UnsupportedError);
+    expect((err as Error).message).toBe(
+      "root@h:22: Docker 20.10.0-old speaks Engine API 1.40; Dockyard needs API 1.41 (Docker 20.10) or newer. Upgrade Docker on the server.",
+    );
   });
   it("derives the swarm role", () => {
     expect(swarmRoleOf(undefined)).toBe("none");
