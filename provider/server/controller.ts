@@ -32,6 +32,11 @@ export function connectionOf(inputs: ServerInputs, pinned?: { hostKey?: string; 
   return spec;
 }
 
+/** Two host inputs that name the same machine (names and IPv6 hex digits ignore letter case). */
+function sameHost(a: unknown, b: unknown): boolean {
+  return typeof a === "string" && typeof b === "string" && a.toLowerCase() === b.toLowerCase();
+}
+
 export class ServerController implements ResourceController<ServerInputs, ServerState> {
   constructor(private readonly transport: Transport) {}
 
@@ -40,12 +45,16 @@ export class ServerController implements ResourceController<ServerInputs, Server
   }
 
   diff(_id: string, olds: ServerState, news: ServerInputs): DiffResult {
+    // Host names are case-insensitive: `Web-1.example.com` and `web-1.example.com` are the same
+    // machine, so the change is made in place and the recorded host key stays pinned (no new trust on first use).
+    const recase = olds.host !== news.host && sameHost(olds.host, news.host);
     const { replaces, updates } = diffKeys(
-      olds as unknown as Record<string, unknown>,
+      (recase ? { ...olds, host: news.host } : olds) as unknown as Record<string, unknown>,
       news as unknown as Record<string, unknown>,
       SERVER_INPUT_KEYS,
       SERVER_REPLACE_KEYS,
     );
+    if (recase) updates.unshift("host");
     return {
       changes: replaces.length + updates.length > 0,
       replaces,
@@ -92,7 +101,7 @@ export class ServerController implements ResourceController<ServerInputs, Server
       hostKey: olds.connection?.hostKey ?? olds.hostPublicKey,
       // A jump host's recorded key only carries over while it is the same jump host.
       proxyHostKey:
-        olds.proxy && news.proxy && olds.proxy.host === news.proxy.host && olds.proxy.port === news.proxy.port
+        olds.proxy && news.proxy && sameHost(olds.proxy.host, news.proxy.host) && olds.proxy.port === news.proxy.port
           ? olds.connection?.proxy?.hostKey
           : undefined,
     });

@@ -25,6 +25,13 @@ describe("Server diff", () => {
   it("treats unknown values as changes", () => {
     expect(server.diff("id", serverState, { ...serverInputs, host: UNKNOWN }).replaces).toEqual(["host"]);
   });
+  it("updates in place, keeping the host key outputs, when the host differs only in letter case (same machine)", () => {
+    const named = { ...serverState, host: "Web-1.Example.COM" } as ServerState;
+    const d = server.diff("id", named, { ...serverInputs, host: "web-1.example.com" });
+    expect(d).toMatchObject({ changes: true, replaces: [], updates: ["host"] });
+    expect(d.stables).toEqual(["hostPublicKey", "hostKeyFingerprint"]);
+    expect(server.diff("id", named, { ...serverInputs, host: "web-2.example.com" }).replaces).toEqual(["host"]);
+  });
 });
 
 const connection = { host: "10.9.8.7", port: 22, user: "root", password: "pw", dockerSocket: "/var/run/docker.sock", perDialTimeout: 15, dialErrorLimit: 10 };
