@@ -10,6 +10,7 @@ import {
   TimeoutError,
   isTransient,
 } from "../errors";
+import { DIAL_STDIO_CHANNELS } from "./session-slots";
 import { SshPool, type SshSession } from "./ssh";
 import { DEFAULTS, type ConnectionSpec } from "./types";
 
@@ -31,6 +32,8 @@ class SshDockerAgent extends http.Agent {
     private readonly hostKey: string | undefined,
   ) {
     super({ keepAlive: true, maxSockets: MAX_CHANNELS, maxFreeSockets: MAX_CHANNELS, timeout: IDLE_CHANNEL_MS });
+    // Over dial-stdio each channel is a session, and sshd caps those (MaxSessions, 10 by default).
+    Object.defineProperty(this, "maxSockets", { get: () => (session.streamLocalRefused ? DIAL_STDIO_CHANNELS : MAX_CHANNELS) });
   }
 
   /** Inspecting the agent would walk every socket, channel and the SSH client. */
