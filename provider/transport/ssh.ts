@@ -386,17 +386,18 @@ export class SshSession {
           // cannot tell), yet the channel was refused: either sshd does not
           // allow stream-local forwarding (OpenSSH says only "open failed")
           // or dockerd was not listening. dial-stdio tells which; once it
-          // reaches the daemon, one more forward says whether forwarding is
-          // really refused (a daemon that was restarting is back by then).
+          // reaches the daemon, later channels use it, unless one more
+          // forward goes through (the daemon was restarting, and is back).
           const channel = await this.dialStdio(c, socketPath, timeoutMs);
           channel.once("data", () => {
+            this.streamLocalRefused = true;
             this.probing ??= this.forwardStreamLocal(c, socketPath, timeoutMs).then(
               (probe) => {
                 probe.close();
+                this.streamLocalRefused = false;
                 this.probing = undefined;
               },
-              (e: unknown) => {
-                if ((e as { reason?: number }).reason !== undefined) this.streamLocalRefused = true;
+              () => {
                 this.probing = undefined;
               },
             );
