@@ -1,9 +1,14 @@
 import { utils as sshUtils } from "ssh2";
-import { hostKeyFingerprint } from "../transport/hostkey";
+import { UNNEGOTIABLE_HOST_KEY_TYPES, hostKeyFingerprint, hostKeyType } from "../transport/hostkey";
 import { DEFAULTS } from "../transport/types";
 import { isUnknown, type CheckResult } from "../resource";
 import { Checker, SAFE_ABSOLUTE_PATH, USER_PATTERN, isHost } from "../validate";
 import { ENDPOINT_KEYS, SERVER_INPUT_KEYS, type ProxyInputs, type ServerInputs } from "./types";
+
+function isUnnegotiable(hostKey: string): boolean {
+  const type = hostKeyType(hostKey);
+  return type !== undefined && (UNNEGOTIABLE_HOST_KEY_TYPES as readonly string[]).includes(type);
+}
 
 /** Validate the SSH fields shared by a server and its jump host. */
 function checkEndpoint(c: Checker, raw: Record<string, unknown>, prefix: string, env: NodeJS.ProcessEnv): ProxyInputs {
@@ -50,6 +55,11 @@ function checkEndpoint(c: Checker, raw: Record<string, unknown>, prefix: string,
   }
   if (hostKey !== undefined && !isUnknown(hostKey) && !hostKeyFingerprint(hostKey)) {
     c.fail(p("hostKey"), "must be the server's public key ('ssh-ed25519 AAAA…') or its fingerprint ('SHA256:…')");
+  } else if (hostKey !== undefined && !isUnknown(hostKey) && isUnnegotiable(hostKey)) {
+    c.fail(
+      p("hostKey"),
+      `is a ${hostKeyType(hostKey)} key, a type the SSH client cannot negotiate: pin the server's ed25519, ECDSA or RSA key`,
+    );
   }
   if (privateKey === undefined && password === undefined && agentSocketPath === undefined && !env.SSH_AUTH_SOCK) {
     c.fail(

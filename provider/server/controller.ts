@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { diffKeys, isUnknown, type CheckResult, type DiffResult, type ReadResult, type ResourceController } from "../resource";
+import { diffKeys, type CheckResult, type DiffResult, type ReadResult, type ResourceController } from "../resource";
 import type { Transport } from "../transport/docker";
 import type { ConnectionSpec, SshEndpoint } from "../transport/types";
 import { checkServer } from "./check";
@@ -37,6 +37,11 @@ export function connectionOf(inputs: ServerInputs, pinned?: { hostKey?: string; 
   return spec;
 }
 
+/** Two host inputs that name the same machine (names and IPv6 hex digits ignore letter case). */
+function sameHost(a: unknown, b: unknown): boolean {
+  return typeof a === "string" && typeof b === "string" && a.toLowerCase() === b.toLowerCase();
+}
+
 export class ServerController implements ResourceController<ServerInputs, ServerState> {
   constructor(private readonly transport: Transport) {}
 
@@ -45,19 +50,16 @@ export class ServerController implements ResourceController<ServerInputs, Server
   }
 
   diff(_id: string, olds: ServerState, news: ServerInputs): DiffResult {
+    // Host names are case-insensitive: `Web-1.example.com` and `web-1.example.com` are the same
+    // machine, so the change is made in place and the recorded host key stays pinned (no new trust on first use).
+    const recase = olds.host !== news.host && sameHost(olds.host, news.host);
     const { replaces, updates } = diffKeys(
-      olds as unknown as Record<string, unknown>,
+      (recase ? { ...olds, host: news.host } : olds) as unknown as Record<string, unknown>,
       news as unknown as Record<string, unknown>,
       SERVER_INPUT_KEYS,
       SERVER_REPLACE_KEYS,
     );
-    // Host names (and IPv6 addresses) ignore letter case: the same machine, updated in place.
-    const sameHost =
-      typeof olds.host === "string" && typeof news.host === "string" && !isUnknown(news.host) && olds.host.toLowerCase() === news.host.toLowerCase();
-    if (sameHost && replaces.includes("host")) {
-      replaces.splice(replaces.indexOf("host"), 1);
-      updates.unshift("host");
-    }
+    if (recase) updates.unshift("host");
     return {
       changes: replaces.length + updates.length > 0,
       replaces,
@@ -107,7 +109,7 @@ export class ServerController implements ResourceController<ServerInputs, Server
       hostKey: olds.connection?.hostKey ?? olds.hostPublicKey,
       // A jump host's recorded key only carries over while it is the same jump host.
       proxyHostKey:
-        olds.proxy && news.proxy && olds.proxy.host === news.proxy.host && olds.proxy.port === news.proxy.port
+        olds.proxy && news.proxy && sameHost(olds.proxy.host, news.proxy.host) && olds.proxy.port === news.proxy.port
           ? olds.connection?.proxy?.hostKey
           : undefined,
     });

@@ -2,6 +2,7 @@ import http from "node:http";
 import { inspect } from "node:util";
 import type { Duplex } from "node:stream";
 import type { TimeoutError } from "../errors";
+import { DIAL_STDIO_CHANNELS } from "./session-slots";
 import type { SshSession } from "./ssh";
 
 /** Channels one Docker client may hold open at once (sshd caps channels per connection). */
@@ -22,6 +23,8 @@ export class SshDockerAgent extends http.Agent {
     private readonly hostKey: string | undefined,
   ) {
     super({ keepAlive: true, maxSockets: MAX_CHANNELS, maxFreeSockets: MAX_CHANNELS, timeout: IDLE_CHANNEL_MS });
+    // Over dial-stdio each channel is a session, and sshd caps those (MaxSessions, 10 by default).
+    Object.defineProperty(this, "maxSockets", { get: () => (session.streamLocalRefused ? DIAL_STDIO_CHANNELS : MAX_CHANNELS) });
   }
 
   /** Inspecting the agent would walk every socket, channel and the SSH client. */

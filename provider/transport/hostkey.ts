@@ -41,3 +41,34 @@ export function hostKeyFingerprint(hostKey: string): string | undefined {
   if (!seen.publicKey.startsWith(`${m[1]} `)) return undefined;
   return seen.fingerprint;
 }
+
+/** Host-key types an SSH client cannot negotiate (security-key types exist only for user keys in ssh2). */
+export const UNNEGOTIABLE_HOST_KEY_TYPES = ["sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com"] as const;
+
+/** The host-key type a public key line declares; undefined for a fingerprint or malformed text. */
+export function hostKeyType(hostKey: string): string | undefined {
+  const m = PUBLIC_KEY.exec(hostKey.trim());
+  return m ? m[1] : undefined;
+}
+
+/**
+ * The algorithms (ssh2 `algorithms.serverHostKey`) that make a server
+ * present this key: a server with several host keys otherwise presents the
+ * one the client prefers (ed25519). Undefined for a fingerprint (its type is
+ * not known) and for types that cannot be negotiated.
+ */
+export function hostKeyAlgorithms(hostKey: string | undefined): string[] | undefined {
+  const type = hostKey ? hostKeyType(hostKey) : undefined;
+  switch (type) {
+    case "ssh-rsa":
+      return ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"];
+    case "ssh-ed25519":
+    case "ecdsa-sha2-nistp256":
+    case "ecdsa-sha2-nistp384":
+    case "ecdsa-sha2-nistp521":
+    case "ssh-dss":
+      return [type];
+    default:
+      return undefined;
+  }
+}

@@ -1,11 +1,10 @@
 import { createHash } from "node:crypto";
-import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
+import { constants as osConstants } from "node:os";
+import { Client, type ClientChannel, type ConnectConfig, type ServerHostKeyAlgorithm } from "ssh2";
 import type { Duplex } from "node:stream";
 import {
   AuthenticationError,
   ConnectionError,
-  DockerPermissionError,
-  DockerUnavailableError,
   DockyardError,
   HostKeyMismatchError,
   TimeoutError,
@@ -13,9 +12,12 @@ import {
   isTransient,
 } from "../errors";
 import { ChannelSocket } from "./channel-socket";
-import { describeHostKey, hostKeyFingerprint, type SeenHostKey } from "./hostkey";
+import { dialStdioArgv, dialStdioError } from "./dial-stdio";
+import { describeHostKey, hostKeyAlgorithms, hostKeyFingerprint, type SeenHostKey } from "./hostkey";
+import { SessionSlots, openSession } from "./session-slots";
 import { shellCommand } from "./shell";
-import { DEFAULTS, describeEndpoint, type Logger, type SshEndpoint } from "./types";
+import { diagnoseSocket } from "./socket-diagnosis";
+import { describeEndpoint, type Logger, type SshEndpoint } from "./types";
 
 /** Counters a pool keeps, for tests and benchmarks. */
 export interface TransportMetrics {
@@ -83,16 +85,28 @@ export function openChannel(
   open: (cb: (err: Error | undefined, ch: ClientChannel) => void) => void,
   mapError: (err: Error) => unknown = (err) => err,
 ): Promise<ClientChannel> {
+  return openLate(target, what, ms, open, (ch) => ch.close(), mapError);
+}
+
+/** `openChannel` for any channel-like thing (an SFTP session…): `discard` closes one that arrives late. */
+export function openLate<T>(
+  target: string,
+  what: string,
+  ms: number,
+  open: (cb: (err: Error | undefined, ch: T) => void) => void,
+  discard: (ch: T) => void,
+  mapError: (err: Error) => unknown = (err) => err,
+): Promise<T> {
   let timedOut = false;
   return withDeadline(
     target,
     what,
     ms,
     () =>
-      new Promise<ClientChannel>((resolve, reject) => {
+      new Promise<T>((resolve, reject) => {
         open((err, ch) => {
           if (err) return reject(mapError(err));
-          if (timedOut) ch.close();
+          if (timedOut) discard(ch);
           resolve(ch);
         });
       }),
@@ -115,6 +129,14 @@ export class SshSession {
   hostKey: SeenHostKey | undefined;
   /** Set once the server refused stream-local forwarding; later channels use dial-stdio. */
   streamLocalRefused = false;
+  /** The check, after dial-stdio reached the daemon, whether forwarding is really refused (tests await it). */
+  probing: Promise<void> | undefined;
+  /** Set once the server refused the SFTP subsystem. */
+  sftpUnavailable = false;
+  /** Session channels (exec, SFTP) held, to fit the server's MaxSessions. */
+  readonly slots = new SessionSlots();
+  /** Host-key algorithms the next dial offers: the pinned or verified key's. */
+  private dialKeyAlgorithms: ServerHostKeyAlgorithm[] | undefined;
   private closed = false;
 
   constructor(
@@ -128,6 +150,8 @@ export class SshSession {
    * The connected client, dialling (with bounded retries) if needed.
    * `hostKey` (a key line or fingerprint) is enforced: at the handshake when
    * this call dials, against the key seen when the connection is shared.
+   * Every dial after the first verified one enforces the key then verified
+   * (unless a pinned key is given), so a re-dial is never trust on first use.
    */
   async connect(hostKey?: string): Promise<Client> {
     const expected = hostKey ? hostKeyFingerprint(hostKey) : undefined;
@@ -138,7 +162,13 @@ export class SshSession {
     if (!client) {
       if (!this.connecting) {
         this.closed = false;
-        this.connecting = this.dialWithRetries(expected).finally(() => {
+        const verified = this.hostKey;
+        const enforced = expected ?? verified?.fingerprint;
+        // Negotiate the enforced key's algorithm (a server may have several keys).
+        this.dialKeyAlgorithms =
+          (hostKeyAlgorithms(hostKey) ??
+          (verified && verified.fingerprint === enforced ? hostKeyAlgorithms(verified.publicKey) : undefined)) as ServerHostKeyAlgorithm[] | undefined;
+        this.connecting = this.dialWithRetries(enforced).finally(() => {
           this.connecting = undefined;
         });
       }
@@ -223,6 +253,7 @@ export class SshSession {
       },
     };
     if (sock) config.sock = sock;
+    if (this.dialKeyAlgorithms) config.algorithms = { serverHostKey: this.dialKeyAlgorithms };
     if (spec.privateKey) {
       config.privateKey = spec.privateKey;
       if (spec.privateKeyPassword) config.passphrase = spec.privateKeyPassword;
@@ -338,7 +369,7 @@ export class SshSession {
    */
   openDockerSocket(socketPath: string, timeoutMs: number, hostKey?: string): ChannelSocket {
     const m = this.pool.metrics;
-    return new ChannelSocket(
+    const socket = new ChannelSocket(
       this.openDockerChannel(socketPath, timeoutMs, hostKey),
       () => {
         m.channelsOpened++;
@@ -348,28 +379,54 @@ export class SshSession {
         m.channelsOpen--;
       },
     );
+    // An idle kept-alive dial-stdio channel holds a session slot: give it up when another channel waits for one.
+    // Judged once the agent has handled "free" (a new socket is "free" too, and a freed one may go to a queued request).
+    socket.on("free", () =>
+      setImmediate(() => {
+        const idle = !socket.connecting && !socket.destroyed && !(socket as { _httpMessage?: unknown })._httpMessage;
+        if (idle && this.streamLocalRefused && this.slots.waiting > 0) socket.destroy();
+      }),
+    );
+    return socket;
   }
 
   private async openDockerChannel(socketPath: string, timeoutMs: number, hostKey?: string): Promise<ClientChannel> {
     const c = await this.connect(hostKey);
     if (!this.streamLocalRefused) {
       try {
-        return await openChannel(this.target, `opening ${socketPath}`, timeoutMs, (cb) => c.openssh_forwardOutStreamLocal(socketPath, cb));
+        return await this.forwardStreamLocal(c, socketPath, timeoutMs);
       } catch (err) {
         if (err instanceof DockyardError) throw err;
-        if ((err as { reason?: number }).reason === OPEN_ADMINISTRATIVELY_PROHIBITED) {
+        const reason = (err as { reason?: number }).reason;
+        if (reason === undefined) {
+          // No answer from sshd (the connection dropped or was reset): a
+          // transport failure, surfaced as such; never a reason to diagnose.
+          throw new ConnectionError(this.target, `cannot open ${socketPath}: ${(err as Error).message}`, { cause: err });
+        }
+        if (reason === OPEN_ADMINISTRATIVELY_PROHIBITED) {
           this.streamLocalRefused = true;
         } else {
-          const problem = await this.diagnoseSocket(socketPath, err, timeoutMs);
+          const problem = await diagnoseSocket(this, socketPath, err, timeoutMs);
           if (problem) throw problem;
-          // The socket is there and the user may use it, yet the channel was
-          // refused: either sshd does not allow stream-local forwarding
-          // (OpenSSH says only "open failed") or dockerd is not listening.
-          // dial-stdio tells which; once it carries data, forwarding is
-          // known to be off and later channels go straight to dial-stdio.
+          // The socket is there and the user may use it (or the server
+          // cannot tell), yet the channel was refused: either sshd does not
+          // allow stream-local forwarding (OpenSSH says only "open failed")
+          // or dockerd was not listening. dial-stdio tells which; once it
+          // reaches the daemon, later channels use it, unless one more
+          // forward goes through (the daemon was restarting, and is back).
           const channel = await this.dialStdio(c, socketPath, timeoutMs);
           channel.once("data", () => {
             this.streamLocalRefused = true;
+            this.probing ??= this.forwardStreamLocal(c, socketPath, timeoutMs).then(
+              (probe) => {
+                probe.close();
+                this.streamLocalRefused = false;
+                this.probing = undefined;
+              },
+              () => {
+                this.probing = undefined;
+              },
+            );
           });
           return channel;
         }
@@ -378,18 +435,19 @@ export class SshSession {
     return this.dialStdio(c, socketPath, timeoutMs);
   }
 
+  private forwardStreamLocal(c: Client, socketPath: string, timeoutMs: number): Promise<ClientChannel> {
+    return openChannel(this.target, `opening ${socketPath}`, timeoutMs, (cb) => c.openssh_forwardOutStreamLocal(socketPath, cb));
+  }
+
   private async dialStdio(c: Client, socketPath: string, timeoutMs: number): Promise<ClientChannel> {
-    const argv =
-      socketPath === DEFAULTS.dockerSocket
-        ? ["docker", "system", "dial-stdio"]
-        : ["docker", "-H", `unix://${socketPath}`, "system", "dial-stdio"];
-    const channel = await openChannel(
-      this.target,
-      "starting docker system dial-stdio",
-      timeoutMs,
-      (cb) => c.exec(shellCommand(argv), cb),
-      (err) => new ConnectionError(this.target, `cannot run docker system dial-stdio: ${err.message}`, { cause: err }),
-    );
+    const argv = dialStdioArgv(socketPath);
+    const channel = await openSession(this.slots, () =>
+      openChannel(this.target, "starting docker system dial-stdio", timeoutMs, (cb) => c.exec(shellCommand(argv), cb)),
+    ).catch((err: Error) => {
+      throw err instanceof DockyardError
+        ? err
+        : new ConnectionError(this.target, `cannot run docker system dial-stdio: ${err.message}`, { cause: err });
+    });
     // A failing dial-stdio exits at once; turn its stderr into a clear error.
     // Its stdout may end before the exit status arrives: the socket waits for
     // `exitError` before ending, so the caller sees this error, not a hang-up.
@@ -401,121 +459,55 @@ export class SshSession {
     (channel as ExecChannel).exitError = new Promise((r) => (settle = r));
     channel.once("close", () => settle(undefined));
     channel.once("exit", (code: number | null) => {
-      if (!code) settle(undefined);
-      else {
-        const text = stderr.trim();
-        const err =
-          code === 127 || /not found/.test(text)
-            ? new DockerUnavailableError(
-                `${this.target}: the server refuses stream-local forwarding and has no docker CLI for dial-stdio. ` +
-                  `Allow forwarding (sshd_config: AllowStreamLocalForwarding yes) or install the docker CLI.`,
-              )
-            : /permission denied/i.test(text)
-              ? new DockerPermissionError(
-                  `${this.target}: user '${this.spec.user}' may not use ${socketPath}: ${text}. ` +
-                    `Add the user to the docker group (usermod -aG docker ${this.spec.user}) or connect as root.`,
-                )
-              : /Cannot connect to the Docker daemon|connection refused|no such file/i.test(text)
-                ? new DockerUnavailableError(
-                    `${this.target}: nothing accepts connections on ${socketPath}: dockerd is not running (${text.split("\n")[0]}).`,
-                  )
-                : new DockerUnavailableError(`${this.target}: docker system dial-stdio failed: ${text || `exit ${code}`}`);
-        settle(err);
-      }
+      settle(code ? dialStdioError(this.target, this.spec.user, socketPath, code, stderr) : undefined);
     });
     return channel;
   }
 
+  /** Run `fn` with this session's target named in its timeout. */
+  withDeadline<T>(what: string, ms: number, fn: () => Promise<T>): Promise<T> {
+    return withDeadline(this.target, what, ms, fn);
+  }
+
   /**
-   * Explain why the Docker socket could not be opened: missing or forbidden.
-   * Undefined when the socket exists and this user may open it.
+   * Run a fixed argv on the server and collect its output. A process killed
+   * by a signal reports `signal` and a non-zero code (128 + the signal's
+   * number where known, else 255), never 0.
    */
-  private async diagnoseSocket(socketPath: string, cause: unknown, timeoutMs: number): Promise<DockyardError | undefined> {
-    const generic = new DockerUnavailableError(
-      `${this.target}: cannot open the Docker socket ${socketPath}: dockerd may be stopped, ` +
-        `or user '${this.spec.user}' may lack permission (add it to the docker group).`,
-      { cause },
-    );
-    try {
-      const st = await this.statRemote(socketPath, timeoutMs);
-      if (!st) {
-        return new DockerUnavailableError(
-          `${this.target}: no Docker socket at ${socketPath}: dockerd is not running (start it, e.g. systemctl start docker), ` +
-            `or set dockerSocket to where it listens.`,
-          { cause },
-        );
-      }
-      const [ids, groups] = await Promise.all([this.run(["id", "-u"], timeoutMs), this.run(["id", "-G"], timeoutMs)]);
-      const uid = Number(ids.stdout.trim());
-      const gids = groups.stdout.trim().split(/\s+/).map(Number);
-      const mode = st.mode & 0o777;
-      const allowed =
-        uid === 0 ||
-        (uid === st.uid && (mode & 0o600) === 0o600) ||
-        (gids.includes(st.gid) && (mode & 0o060) === 0o060) ||
-        (mode & 0o006) === 0o006;
-      if (!allowed) {
-        return new DockerPermissionError(
-          `${this.target}: user '${this.spec.user}' may not open ${socketPath} ` +
-            `(owner uid ${st.uid}, group gid ${st.gid}, mode ${mode.toString(8)}). ` +
-            `Add the user to the socket's group (usually: usermod -aG docker ${this.spec.user}), or connect as root.`,
-          { cause },
-        );
-      }
-      return undefined;
-    } catch {
-      return generic;
-    }
-  }
-
-  /** stat over SFTP (no shell involved). Undefined when the path does not exist. */
-  private async statRemote(path: string, timeoutMs: number): Promise<{ mode: number; uid: number; gid: number } | undefined> {
+  async run(
+    argv: readonly string[],
+    timeoutMs: number,
+  ): Promise<{ code: number; signal?: string; stdout: string; stderr: string }> {
     const c = await this.connect();
-    return withDeadline(this.target, `stat ${path}`, timeoutMs, () =>
-      new Promise((resolve, reject) => {
-        c.sftp((err, sftp) => {
-          if (err) return reject(err);
-          sftp.stat(path, (e, st) => {
-            sftp.end();
-            if (e) {
-              if ((e as { code?: number }).code === 2) resolve(undefined);
-              else reject(e);
-            } else resolve({ mode: st.mode, uid: st.uid, gid: st.gid });
-          });
-        });
-      }),
-    );
-  }
-
-  /** Run a fixed argv on the server and collect its output. */
-  async run(argv: readonly string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
-    const c = await this.connect();
-    let channel: ClientChannel | undefined;
-    let timedOut = false;
+    const ch = await openSession(this.slots, () =>
+      openChannel(this.target, `running ${argv[0]}`, timeoutMs, (cb) => c.exec(shellCommand(argv), cb)),
+    ).catch((err: Error) => {
+      throw err instanceof DockyardError ? err : new ConnectionError(this.target, `exec failed: ${err.message}`, { cause: err });
+    });
     return withDeadline(
       this.target,
       `running ${argv[0]}`,
       timeoutMs,
       () =>
-        new Promise((resolve, reject) => {
-          c.exec(shellCommand(argv), (err, ch) => {
-            if (err) return reject(new ConnectionError(this.target, `exec failed: ${err.message}`, { cause: err }));
-            channel = ch;
-            // Arrived after the deadline: close it rather than leave it open.
-            if (timedOut) ch.close();
-            let stdout = "";
-            let stderr = "";
-            let code = 0;
-            ch.on("data", (d: Buffer) => (stdout += d.toString()));
-            ch.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-            ch.on("exit", (c2: number | null) => (code = c2 ?? 0));
-            ch.on("close", () => resolve({ code, stdout, stderr }));
+        new Promise((resolve) => {
+          let stdout = "";
+          let stderr = "";
+          let code: number | undefined;
+          let signal: string | undefined;
+          ch.on("data", (d: Buffer) => (stdout += d.toString()));
+          ch.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+          ch.on("exit", (c2: number | null, sig?: string) => {
+            if (c2 !== null && c2 !== undefined) code = c2;
+            else if (sig) {
+              signal = sig.replace(/^SIG/, "");
+              const num = (osConstants.signals as Record<string, number>)[`SIG${signal}`];
+              code = num ? 128 + num : 255;
+            }
           });
+          // No exit status at all (the channel just closed): not a success either.
+          ch.on("close", () => resolve({ code: code ?? 255, ...(signal ? { signal } : {}), stdout, stderr }));
         }),
-      () => {
-        timedOut = true;
-        channel?.close();
-      },
+      () => ch.close(),
     );
   }
 

@@ -10,6 +10,16 @@ export interface TestHost {
   jumpPort: number;
   nostreamPort: number;
   sparePort: number;
+  /** sshd with `MaxSessions 10` and stream-local forwarding refused. */
+  limitedPort: number;
+  /** sshd without the SFTP subsystem, stream-local forwarding refused. */
+  nosftpPort: number;
+  /** sshd whose sessions get `DOCKER_HOST` pointing at the decoy daemon, stream-local forwarding refused. */
+  dockerHostPort: number;
+  /** sshd presenting RSA, ECDSA and ed25519 host keys. */
+  multiKeyPort: number;
+  /** sshd like main, presenting another ed25519 host key. */
+  otherKeyPort: number;
   rootKey: string;
   dockerUser: string;
   dockerUserKey: string;
@@ -21,7 +31,13 @@ export interface TestHost {
   agentSock: string;
   hostKeyFingerprint: string;
   hostPublicKey: string;
+  hostRsaPublicKey: string;
+  hostEcdsaPublicKey: string;
+  otherHostPublicKey: string;
+  otherHostKeyFingerprint: string;
   dockerSocket: string;
+  /** The decoy dockerd's socket: an empty daemon beside the main one. */
+  decoyDockerSocket: string;
   image: string;
   swarm: string;
   stateDir: string;

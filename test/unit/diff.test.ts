@@ -34,6 +34,13 @@ describe("Server diff", () => {
     const unknown = server.diff("id", serverState, { ...serverInputs, hostKey: UNKNOWN });
     expect(unknown.stables).not.toContain("hostPublicKey");
   });
+  it("updates in place, keeping the host key outputs, when the host differs only in letter case (same machine)", () => {
+    const named = { ...serverState, host: "Web-1.Example.COM" } as ServerState;
+    const d = server.diff("id", named, { ...serverInputs, host: "web-1.example.com" });
+    expect(d).toMatchObject({ changes: true, replaces: [], updates: ["host"] });
+    expect(d.stables).toEqual(["hostPublicKey", "hostKeyFingerprint"]);
+    expect(server.diff("id", named, { ...serverInputs, host: "web-2.example.com" }).replaces).toEqual(["host"]);
+  });
 });
 
 const connection = { host: "10.9.8.7", port: 22, user: "root", password: "pw", dockerSocket: "/var/run/docker.sock", perDialTimeout: 15, dialErrorLimit: 10 };

@@ -80,6 +80,22 @@ describe("Server check", () => {
     expect(failuresOf({ host: "web-1.example.com", privateKey: key, hostKey: "SHA256:" + "A".repeat(43) })).toEqual([]);
   });
 
+  it("rejects a host key of a type the SSH client cannot negotiate, naming hostKey; accepts RSA and ECDSA lines", () => {
+    const str = (b: Buffer) => {
+      const l = Buffer.alloc(4);
+      l.writeUInt32BE(b.length, 0);
+      return Buffer.concat([l, b]);
+    };
+    const type = "sk-ssh-ed25519@openssh.com";
+    const blob = Buffer.concat([str(Buffer.from(type)), str(Buffer.alloc(32, 7)), str(Buffer.from("ssh:"))]);
+    const failures = failuresOf({ host: "h", privateKey: key, hostKey: `${type} ${blob.toString("base64")}` });
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ property: "hostKey" });
+    expect(failures[0]!.reason).toMatch(/cannot negotiate/);
+    expect(failuresOf({ host: "h", privateKey: key, hostKey: sshKeygen("rsa").public })).toEqual([]);
+    expect(failuresOf({ host: "h", privateKey: key, hostKey: sshKeygen("ecdsa").public })).toEqual([]);
+  });
+
   it("does not judge values that are not known yet (preview)", () => {
     expect(failuresOf({ host: UNKNOWN, privateKey: UNKNOWN, port: UNKNOWN })).toEqual([]);
   });
