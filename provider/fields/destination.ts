@@ -32,7 +32,7 @@ export const DESTINATION_FIELDS = [
   },
   {
     name: "daemon",
-    type: { ref: "DaemonRef" },
+    type: "stringMap",
     input: true,
     dynamicOnly: true,
     doc:

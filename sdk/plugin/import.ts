@@ -46,6 +46,7 @@ export async function importDestination(
   controllers: Controllers,
   id: string,
   owner: string,
+  urn: string,
 ): Promise<ReadResult<DestinationState> | undefined> {
   const { network, connection } = parseImportId(id);
   const docker = controllers.transport.docker(connection);
@@ -59,6 +60,7 @@ export async function importDestination(
     connection: pinned,
     serverName: connection.host,
     owner,
+    resourceUrn: urn,
     network: net.Name,
     type: o.type,
     internal: o.internal,

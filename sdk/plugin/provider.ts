@@ -146,7 +146,7 @@ export class DockyardProvider implements pulumi.provider.Provider {
       const known = reveal(props ?? {}) as Props;
       // An import: the engine gives only the id (see import.ts).
       const importing = k === this.kinds[DESTINATION_TYPE] && known.connection === undefined;
-      const r = importing ? await importDestination(this.ctl(), id, ownerOf(urn)) : await k.ctl.read(id, known);
+      const r = importing ? await importDestination(this.ctl(), id, ownerOf(urn), urn) : await k.ctl.read(id, known);
       if (!r) return { id: "", props: {} };
       const state = this.out(k, r.state, props);
       // The inputs that give this state: refresh records drift in the inputs too,
