@@ -174,7 +174,7 @@ describe("one stack", () => {
                 const b = new TeamB(`${prefix}-team`, srv);
                 // A Server-shaped value whose connection output is not secret: the
                 // Destination's copy must be secret all the same.
-                const plain = { id: srv.id, name: srv.name, swarmRole: srv.swarmRole, connection: pulumi.unsecret(srv.connection) };
+                const plain = { id: srv.id, name: srv.name, swarmRole: srv.swarmRole, host: srv.host, dockerSocket: srv.dockerSocket, connection: pulumi.unsecret(srv.connection) };
                 const c = new dockyard.Destination(`${prefix}-plain`, {
                     server: plain as unknown as import("pulumi-dockyard").Server,
                     type: "standalone",

@@ -176,10 +176,12 @@ async function lastChanges(world: CliWorld, dir: string): Promise<Partial<Record
 
 describe("npm pack on a clean clone", () => {
     it("builds dist/ (prepare) and ships the package's code and nothing of the repository's tests or examples", () => {
-        for (const f of ["package.json", "dist/sdk/index.js", "dist/sdk/index.d.ts", "dist/sdk/dynamic.js", "dist/provider/index.js"]) {
+        // Besides the compiled code: the licence, and the plugin provider's two ways in (docs/plugin.md).
+        const besides = ["package.json", "README.md", "LICENSE", "PulumiPlugin.yaml", "bin/pulumi-resource-dockyard"];
+        for (const f of [...besides, "dist/sdk/index.js", "dist/sdk/index.d.ts", "dist/sdk/dynamic.js", "dist/provider/index.js", "dist/sdk/plugin/main.js"]) {
             expect(packedFiles, f).toContain(f);
         }
-        expect(packedFiles.filter((f) => !f.startsWith("dist/sdk/") && !f.startsWith("dist/provider/") && f !== "package.json" && f !== "README.md")).toEqual([]);
+        expect(packedFiles.filter((f) => !f.startsWith("dist/sdk/") && !f.startsWith("dist/provider/") && !besides.includes(f))).toEqual([]);
     });
 });
 

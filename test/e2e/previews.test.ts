@@ -206,6 +206,8 @@ describe("previews, field by field", () => {
     // A Server edit that keeps the daemon but changes the login: the destinations record the new connection.
     const relogin = inPlace(["connection", "daemon"]);
 
+    // A Server that is replaced (another host or socket) has a new id, part of each
+    // destination's owner id: the engine lists `serverId` among the unknown inputs too.
     // [row, change, server, web, db]
     const serverRows: Array<[string, (k: Knobs) => void, Outcome, Outcome, Outcome]> = [
         ["server description", (k) => (k.server.description = "edited"), inPlace(["description"]), same, same],
@@ -227,15 +229,15 @@ describe("previews, field by field", () => {
             "server host (another daemon)",
             (k) => (k.server.host = "127.0.0.2"),
             { op: "replace", keys: ["host"], diffs: ["host"], deleteBeforeReplace: false },
-            { op: "replace", keys: ["daemon"], diffs: ["connection", "daemon"], deleteBeforeReplace: false },
-            { op: "replace", keys: ["daemon"], diffs: ["connection", "daemon"], deleteBeforeReplace: false },
+            { op: "replace", keys: ["daemon"], diffs: ["connection", "daemon", "serverId"], deleteBeforeReplace: false },
+            { op: "replace", keys: ["daemon"], diffs: ["connection", "daemon", "serverId"], deleteBeforeReplace: false },
         ],
         [
             "server dockerSocket (another daemon)",
             (k) => (k.server.dockerSocket = "/run/other-docker.sock"),
             { op: "replace", keys: ["dockerSocket"], diffs: ["dockerSocket"], deleteBeforeReplace: false },
-            { op: "replace", keys: ["daemon"], diffs: ["connection", "daemon"], deleteBeforeReplace: false },
-            { op: "replace", keys: ["daemon"], diffs: ["connection", "daemon"], deleteBeforeReplace: false },
+            { op: "replace", keys: ["daemon"], diffs: ["connection", "daemon", "serverId"], deleteBeforeReplace: false },
+            { op: "replace", keys: ["daemon"], diffs: ["connection", "daemon", "serverId"], deleteBeforeReplace: false },
         ],
     ];
 
@@ -282,8 +284,8 @@ describe("previews, field by field", () => {
             "server host",
             "server.host",
             { op: "replace", keys: ["host"], diffs: ["host"], deleteBeforeReplace: false },
-            { op: "replace", keys: ["daemon"], diffs: ["connection", "daemon"], deleteBeforeReplace: true },
-            { op: "replace", keys: ["daemon"], diffs: ["connection", "daemon"], deleteBeforeReplace: true },
+            { op: "replace", keys: ["daemon"], diffs: ["connection", "daemon", "serverId"], deleteBeforeReplace: true },
+            { op: "replace", keys: ["daemon"], diffs: ["connection", "daemon", "serverId"], deleteBeforeReplace: true },
         ],
         ["destination name", "web.name", same, inPlace(["name"]), same],
         ["destination network", "web.network", same, replaceWeb(["network"]), same],
