@@ -11,20 +11,8 @@ import type { ConnectionSpec } from "./transport/types";
 import { typeName } from "./validate";
 import { CONNECTION_EXTRA_FIELDS, ENDPOINT_FIELDS } from "./fields/server";
 
-const CONNECTION_KEYS = [
-  "host",
-  "port",
-  "user",
-  "privateKey",
-  "privateKeyPassword",
-  "password",
-  "agentSocketPath",
-  "hostKey",
-  "perDialTimeout",
-  "dialErrorLimit",
-  "proxy",
-  "dockerSocket",
-];
+/** A `Connection`'s fields: the SSH ones, the jump host and the socket (the field tables' `Connection` type). */
+const CONNECTION_KEYS: readonly string[] = [...ENDPOINT_FIELDS, ...CONNECTION_EXTRA_FIELDS].map((f) => f.name);
 
 export function checkConnection(
   v: unknown,
