@@ -6,6 +6,7 @@
  * runs the installed package's code: upgrades apply to existing stacks.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { surfaced, wire } from "./wire";
 import { createControllers, type Controllers, type DiffResult, type ResourceController } from "../provider";
 
 /** Key under which Pulumi keeps the serialized provider in inputs and state. */
@@ -17,42 +18,6 @@ function withoutProviderKey(props: Props | undefined): Props | undefined {
   if (!props) return props;
   const { [PROVIDER_KEY]: _ignored, ...rest } = props;
   return rest;
-}
-
-/**
- * Pulumi's dynamic-provider host turns results into protobuf Structs, which
- * reject `undefined` anywhere ("Unexpected struct type"). Drop such members
- * (an absent optional field) before handing state back.
- */
-function wire<T>(v: T): T {
-  if (Array.isArray(v)) return v.map((x) => (x === undefined ? null : wire(x))) as T;
-  if (v && typeof v === "object") {
-    return Object.fromEntries(
-      Object.entries(v as Record<string, unknown>)
-        .filter(([, x]) => x !== undefined)
-        .map(([k, x]) => [k, wire(x)]),
-    ) as T;
-  }
-  return v;
-}
-
-/** Turn any error into one whose message says what failed, without a stack of internals. */
-function surface(err: unknown): Error {
-  if (err instanceof Error) {
-    const e = new Error(err.message);
-    e.name = err.name;
-    return e;
-  }
-  return new Error(String(err));
-}
-
-/** Run a remote operation; whatever it throws reaches the engine through `surface`. */
-async function surfaced<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw surface(err);
-  }
 }
 
 /**

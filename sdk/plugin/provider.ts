@@ -18,6 +18,7 @@ import { SERVER_SECRET_KEYS } from "../../provider/server/types";
 import { importDestination } from "./import";
 import { DESTINATION_TYPE, GET_NETWORKS, SERVER_TYPE, schema } from "./schema";
 import { conceal, reveal, secretKeys } from "./secrets";
+import { surfaced, wire } from "../wire";
 
 type Props = Record<string, unknown>;
 
@@ -33,34 +34,6 @@ export function ownerOf(urn: string): string {
   const [head, project, , ...name] = urn.split("::");
   const stack = (head ?? "").replace(/^urn:pulumi:/, "");
   return `${project}/${stack}/${name.join("::")}`;
-}
-
-/** Like the dynamic adapter's: protobuf Structs reject `undefined` members. */
-function wire(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map((x) => (x === undefined ? null : wire(x)));
-  if (v && typeof v === "object") {
-    return Object.fromEntries(
-      Object.entries(v as Props)
-        .filter(([, x]) => x !== undefined)
-        .map(([k, x]) => [k, wire(x)]),
-    );
-  }
-  return v;
-}
-
-/** An error the engine shows as it is: the message only, no stack of internals. */
-function surface(err: unknown): Error {
-  const e = new Error(err instanceof Error ? err.message : String(err));
-  if (err instanceof Error) e.name = err.name;
-  return e;
-}
-
-async function surfaced<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw surface(err);
-  }
 }
 
 export class DockyardProvider implements pulumi.provider.Provider {
