@@ -14,7 +14,7 @@ import {
 import { statRemote } from "../../provider/transport/socket-diagnosis";
 import { Relay } from "../support/relay";
 import { ScratchSshd } from "../support/sshd";
-import { docker, read, testHost, type TestHost } from "../support/testhost";
+import { docker, rootSpec, testHost, type TestHost } from "../support/testhost";
 
 // Against the test host's production-like sshds (docs/testhost.md): what a
 // permissive sshd hides.
@@ -25,18 +25,8 @@ beforeAll(() => {
   h = testHost();
 });
 
-function spec(port: number, extra: Partial<ConnectionSpec> = {}): ConnectionSpec {
-  return {
-    host: h.host,
-    port,
-    user: "root",
-    privateKey: read(h.rootKey),
-    perDialTimeout: 5,
-    dialErrorLimit: 2,
-    dockerSocket: h.dockerSocket,
-    ...extra,
-  };
-}
+/** root's connection to `port` of the test host: short dial settings, so failures come quickly. */
+const spec = (port: number, extra: Partial<ConnectionSpec> = {}): ConnectionSpec => rootSpec(h, port, extra);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

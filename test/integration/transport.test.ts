@@ -2,7 +2,7 @@ import { createServer, type Server as NetServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConnectionError, DockyardError, MAX_CHANNELS, TimeoutError, Transport, type ConnectionSpec } from "../../provider";
 import { DelayProxy } from "../support/sandbox";
-import { read, testHost, testhost, type TestHost } from "../support/testhost";
+import { rootSpec, testHost, testhost, type TestHost } from "../support/testhost";
 
 let h: TestHost;
 
@@ -10,18 +10,8 @@ beforeAll(() => {
   h = testHost();
 });
 
-function spec(port: number, extra: Partial<ConnectionSpec> = {}): ConnectionSpec {
-  return {
-    host: h.host,
-    port,
-    user: "root",
-    privateKey: read(h.rootKey),
-    perDialTimeout: 5,
-    dialErrorLimit: 2,
-    dockerSocket: h.dockerSocket,
-    ...extra,
-  };
-}
+/** root's connection to `port` of the test host: short dial settings, so failures come quickly. */
+const spec = (port: number, extra: Partial<ConnectionSpec> = {}): ConnectionSpec => rootSpec(h, port, extra);
 
 describe("one pooled SSH connection per server", () => {
   const transport = new Transport();

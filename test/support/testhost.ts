@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { ConnectionSpec } from "../../provider";
 
 /** Connection details of the local test host, as `scripts/testhost up` writes them. */
 export interface TestHost {
@@ -61,6 +62,23 @@ export function read(path: string): string {
 /** Server inputs for root on the test host, key auth, host key pinned. */
 export function rootServer(h: TestHost, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { host: h.host, port: h.port, user: "root", privateKey: read(h.rootKey), ...extra };
+}
+
+/**
+ * root's connection (a ConnectionSpec for the transport) to `port` of the test
+ * host, key auth, with short dial settings so that failures come quickly.
+ */
+export function rootSpec(h: TestHost, port: number, extra: Partial<ConnectionSpec> = {}): ConnectionSpec {
+  return {
+    host: h.host,
+    port,
+    user: "root",
+    privateKey: read(h.rootKey),
+    perDialTimeout: 5,
+    dialErrorLimit: 2,
+    dockerSocket: h.dockerSocket,
+    ...extra,
+  };
 }
 
 /** A name unique to this run, safe for Docker. */
