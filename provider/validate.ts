@@ -116,6 +116,14 @@ function show(v: unknown): string {
 
 const HOSTNAME_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
+/**
+ * What makes two host inputs the same machine: DNS names and IPv6 hex digits
+ * ignore letter case, so `Web-1.example.com` and `web-1.example.com` compare equal.
+ */
+export function hostIdentity(host: string): string {
+  return host.toLowerCase();
+}
+
 /** A DNS name (RFC 1123), an IPv4 address or an IPv6 address. */
 export function isHost(v: string): boolean {
   if (isIP(v)) return true;

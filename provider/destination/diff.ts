@@ -1,16 +1,17 @@
 import { containsUnknown, diffKeys, isUnknown, jsonEqual, type DiffResult } from "../resource";
 import type { ConnectionSpec } from "../transport/types";
+import { hostIdentity } from "../validate";
 import { DESTINATION_INPUT_KEYS, DESTINATION_REPLACE_KEYS, type DestinationInputs, type DestinationState, type DaemonRef } from "./types";
 
 /**
- * The daemon a destination lives on: host (letter case does not matter in
- * host names or IPv6 addresses) and socket. From the daemon reference, or,
+ * The daemon a destination lives on: host (as `hostIdentity` compares
+ * hosts) and socket. From the daemon reference, or,
  * in state recorded before it existed, from the connection.
  */
 function daemonOf(daemon: DaemonRef | undefined, connection: ConnectionSpec | undefined): unknown {
   const ref = daemon ?? connection;
   if (ref === undefined || isUnknown(ref)) return ref;
-  const host = typeof ref.host === "string" && !isUnknown(ref.host) ? ref.host.toLowerCase() : ref.host;
+  const host = typeof ref.host === "string" && !isUnknown(ref.host) ? hostIdentity(ref.host) : ref.host;
   return [host, ref.dockerSocket];
 }
 

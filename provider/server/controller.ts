@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { diffKeys, type CheckResult, type DiffResult, type ReadResult, type ResourceController } from "../resource";
 import type { Transport } from "../transport/docker";
 import type { ConnectionSpec, SshEndpoint } from "../transport/types";
+import { hostIdentity } from "../validate";
 import { checkServer } from "./check";
 import { inspectDaemon } from "./docker";
 import {
@@ -37,9 +38,9 @@ export function connectionOf(inputs: ServerInputs, pinned?: { hostKey?: string; 
   return spec;
 }
 
-/** Two host inputs that name the same machine (names and IPv6 hex digits ignore letter case). */
+/** Two host inputs that name the same machine (see `hostIdentity`). */
 function sameHost(a: unknown, b: unknown): boolean {
-  return typeof a === "string" && typeof b === "string" && a.toLowerCase() === b.toLowerCase();
+  return typeof a === "string" && typeof b === "string" && hostIdentity(a) === hostIdentity(b);
 }
 
 export class ServerController implements ResourceController<ServerInputs, ServerState> {
