@@ -325,16 +325,8 @@ describe("a state recorded by an earlier version", () => {
 
     afterAll(() => cleanup(prefix));
 
-    it("imports, refreshes and destroys with the current code", async () => {
-        const fixture = JSON.parse(fs.readFileSync(FIXTURE, "utf8")) as Fixture;
-        const deployment = fill(fixture.deployment, fixtureValues(h, nets)) as ExportedDeployment;
-        expect(placeholdersIn(deployment)).toEqual([]);
-        const recorded = deployment.deployment.resources;
-        const byName = (name: string) => recorded.find((r) => r.urn.endsWith(`::${name}`))!;
-
-        // The networks the old state refers to exist on the server, as that
-        // version created them (same names and labels; Docker ids are new),
-        // except the one of 'gone', removed while nobody was looking.
+    /** The networks of 'web' and 'svc' as the recorded version created them (same names and labels). */
+    function createRecordedNetworks(byName: (name: string) => { outputs?: unknown }): void {
         for (const [name, driver] of [
             ["web", "bridge"],
             ["svc", "overlay"],
@@ -351,6 +343,19 @@ describe("a state recorded by an earlier version", () => {
                 outs.network,
             );
         }
+    }
+
+    it("imports, refreshes and destroys with the current code", async () => {
+        const fixture = JSON.parse(fs.readFileSync(FIXTURE, "utf8")) as Fixture;
+        const deployment = fill(fixture.deployment, fixtureValues(h, nets)) as ExportedDeployment;
+        expect(placeholdersIn(deployment)).toEqual([]);
+        const recorded = deployment.deployment.resources;
+        const byName = (name: string) => recorded.find((r) => r.urn.endsWith(`::${name}`))!;
+
+        // The networks the old state refers to exist on the server, as that
+        // version created them (same names and labels; Docker ids are new),
+        // except the one of 'gone', removed while nobody was looking.
+        createRecordedNetworks(byName);
 
         const s = await createTestStack({ projectName: fixture.project, stackName: fixture.stack, program: async () => {} });
         await s.stack.importStack(deployment);
@@ -390,22 +395,7 @@ describe("a state recorded by an earlier version", () => {
         const deployment = fill(fixture.deployment, fixtureValues(h, more)) as ExportedDeployment;
         const recorded = deployment.deployment.resources;
         const byName = (name: string) => recorded.find((r) => r.urn.endsWith(`::${name}`))!;
-        for (const [name, driver] of [
-            ["web", "bridge"],
-            ["svc", "overlay"],
-        ] as const) {
-            const outs = byName(name).outputs as { network: string; owner: string; labels: Record<string, string> };
-            const labels = { ...outs.labels, "dockyard.managed": "true", "dockyard.destination": name, "dockyard.owner": outs.owner };
-            docker(
-                "network",
-                "create",
-                "--driver",
-                driver,
-                ...(driver === "overlay" ? ["--attachable"] : []),
-                ...Object.entries(labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]),
-                outs.network,
-            );
-        }
+        createRecordedNetworks(byName);
         // The program that recorded the fixture (test/tools/record-fixture.test.ts), run by the current code.
         let withGone = true;
         const program = async () => {
