@@ -119,10 +119,11 @@ export function checkDestination(
   // The owner is fixed at creation: it is written into the network's labels.
   const owner =
     typeof olds?.owner === "string" && olds.owner ? olds.owner : (c.string("owner", news.owner, { required: true, max: 1024 }) ?? "");
-  // Empty when the destination was given a connection rather than a Server
+  // Given a Server (the SDK sends its daemon reference), its id is part of the
+  // owner id and required. Empty when the destination was given a connection
   // (the plugin provider, a written-out connection): the URN alone then tells
   // two resources apart, not two stacks of the same names in two backends.
-  const serverId = c.string("serverId", news.serverId, { max: 1024 }) ?? "";
+  const serverId = c.string("serverId", news.serverId, { required: news.daemon !== undefined && news.daemon !== null, max: 1024 }) ?? "";
   const urn = c.string("resourceUrn", news.resourceUrn, { required: true, max: 4096 }) ?? "";
 
   let network = c.string("network", news.network, {

@@ -293,6 +293,7 @@ describe("Destination: malformed input fails naming the field, and nothing reach
     ["connection.privateKey as a number", { connection: { ...connection(), privateKey: 5 } }, "connection.privateKey"],
     ["connection.proxy without dialErrorLimit", { connection: { ...connection(), proxy: withoutLimit } }, "connection.proxy.dialErrorLimit"],
     ["connection.proxy as a string", { connection: { ...connection(), proxy: "jump" } }, "connection.proxy"],
+    ["serverId missing for a destination given a Server", { serverId: undefined, daemon: { host: "127.0.0.1", dockerSocket: "/var/run/docker.sock" } }, "serverId"],
     ["serverId as a number", { serverId: 5 }, "serverId"],
     ["resourceUrn missing", { resourceUrn: undefined }, "resourceUrn"],
     ["resourceUrn empty", { resourceUrn: "" }, "resourceUrn"],
