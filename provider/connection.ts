@@ -5,11 +5,11 @@
  * failures naming `connection.<field>`.
  */
 import { containsUnknown, type CheckFailure } from "./resource";
-import { checkServer } from "./server/check";
-import { connectionOf } from "./server/controller";
-import type { ConnectionSpec } from "./transport/types";
+import { checkServer } from "./server/server-check";
+import { connectionOf } from "./server/server-controller";
+import type { ConnectionSpec } from "./transport/endpoint";
 import { typeName } from "./validate";
-import { CONNECTION_EXTRA_FIELDS, ENDPOINT_FIELDS } from "./fields/server";
+import { CONNECTION_EXTRA_FIELDS, ENDPOINT_FIELDS } from "./server/server-fields";
 
 /** A `Connection`'s fields: the SSH ones, the jump host and the socket (the field tables' `Connection` type). */
 const CONNECTION_KEYS: readonly string[] = [...ENDPOINT_FIELDS, ...CONNECTION_EXTRA_FIELDS].map((f) => f.name);

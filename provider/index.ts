@@ -2,21 +2,21 @@
  * Dockyard's provider core: controllers for each resource and the SSH
  * transport they share. Nothing here depends on how Pulumi calls it.
  */
-import { DestinationController, type Logger } from "./destination/controller";
-import { ServerController } from "./server/controller";
-import { Transport } from "./transport/docker";
+import { DestinationController, type Logger } from "./destination/destination-controller";
+import { ServerController } from "./server/server-controller";
+import { Transport } from "./transport/engine-client";
 
 export * from "./errors";
 export * from "./resource";
-export { Transport, DockerClient, MAX_CHANNELS, negotiateApiVersion } from "./transport/docker";
+export { Transport, DockerClient, MAX_CHANNELS, negotiateApiVersion } from "./transport/engine-client";
 export { SshPool, SshSession, type TransportMetrics } from "./transport/ssh";
-export type { ConnectionSpec, SshEndpoint } from "./transport/types";
-export { ServerController, connectionOf } from "./server/controller";
-export * from "./server/types";
-export { checkServer } from "./server/check";
-export { DestinationController, type Logger } from "./destination/controller";
-export * from "./destination/types";
-export { checkDestination } from "./destination/check";
+export type { ConnectionSpec, SshEndpoint } from "./transport/endpoint";
+export { ServerController, connectionOf } from "./server/server-controller";
+export * from "./server/server-types";
+export { checkServer } from "./server/server-check";
+export { DestinationController, type Logger } from "./destination/destination-controller";
+export * from "./destination/destination-types";
+export { checkDestination } from "./destination/destination-check";
 
 export interface Controllers {
   transport: Transport;

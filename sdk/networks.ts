@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { NetworkInfo } from "../provider/scan";
+import type { NetworkInfo } from "../provider/networks/network-scan";
 import type { ConnectionArgs } from "./destination";
 
-export type { NetworkInfo } from "../provider/scan";
+export type { NetworkInfo } from "../provider/networks/network-scan";
 
 /** Inputs of {@link getNetworks}. */
 export interface GetNetworksArgs {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { LABEL_MANAGED, LABEL_OWNER, LABEL_OWNER_ID } from "./types";
+import { LABEL_MANAGED, LABEL_OWNER, LABEL_OWNER_ID } from "./destination-types";
 
 /** Who a destination is, as far as its network's labels go. */
 export interface Owner {

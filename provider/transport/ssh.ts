@@ -17,7 +17,7 @@ import { describeHostKey, hostKeyAlgorithms, hostKeyFingerprint, type SeenHostKe
 import { SessionSlots, openSession } from "./session-slots";
 import { shellCommand } from "./shell";
 import { diagnoseSocket } from "./socket-diagnosis";
-import { describeEndpoint, type Logger, type SshEndpoint } from "./types";
+import { describeEndpoint, type Logger, type SshEndpoint } from "./endpoint";
 
 /** Counters a pool keeps, for tests and benchmarks. */
 export interface TransportMetrics {

@@ -11,12 +11,12 @@
  * destination is adopted: Dockyard manages, and on delete removes, a network
  * it did not create, as `adopt: true` does.
  */
-import { checkDestination } from "../../provider/destination/check";
-import { observe } from "../../provider/destination/docker";
-import type { DestinationState } from "../../provider/destination/types";
+import { checkDestination } from "../../provider/destination/destination-check";
+import { observe } from "../../provider/destination/network";
+import type { DestinationState } from "../../provider/destination/destination-types";
 import type { Controllers, ReadResult } from "../../provider";
 import { ValidationError } from "../../provider/errors";
-import { DEFAULTS, type ConnectionSpec } from "../../provider/transport/types";
+import { DEFAULTS, type ConnectionSpec } from "../../provider/transport/endpoint";
 
 const IMPORT_ID = /^([a-zA-Z0-9][a-zA-Z0-9_.-]*)@([A-Za-z_][A-Za-z0-9_.-]{0,31})@(\[[0-9A-Fa-f:.]+\]|[^:@\[\]\s]+)(?::(\d{1,5}))?$/;
 

@@ -9,12 +9,12 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { checkConnection } from "../../provider/connection";
-import { DESTINATION_SECRET_KEYS } from "../../provider/destination/types";
-import { DESTINATION_FIELDS } from "../../provider/fields/destination";
-import { SERVER_FIELDS } from "../../provider/fields/server";
+import { DESTINATION_SECRET_KEYS } from "../../provider/destination/destination-types";
+import { DESTINATION_FIELDS } from "../../provider/destination/destination-fields";
+import { SERVER_FIELDS } from "../../provider/server/server-fields";
 import { createControllers, type CheckFailure, type Controllers, type ResourceController } from "../../provider";
-import { scanNetworks } from "../../provider/scan";
-import { SERVER_SECRET_KEYS } from "../../provider/server/types";
+import { scanNetworks } from "../../provider/networks/network-scan";
+import { SERVER_SECRET_KEYS } from "../../provider/server/server-types";
 import { importDestination } from "./import";
 import { DESTINATION_TYPE, GET_NETWORKS, SERVER_TYPE, schema } from "./schema";
 import { conceal, reveal, secretKeys } from "./secrets";

@@ -3,10 +3,10 @@
  * tables (provider/fields): every resource, type and function property has
  * the table's description.
  */
-import { DESTINATION_FIELDS } from "../../provider/fields/destination";
-import type { Field, FieldType } from "../../provider/fields/field";
-import { CONNECTION_EXTRA_FIELDS, ENDPOINT_FIELDS, SERVER_FIELDS } from "../../provider/fields/server";
-import { ATTACHED_CONTAINER_FIELDS, GET_NETWORKS_DOC, NETWORK_INFO_FIELDS } from "../../provider/fields/networks";
+import { DESTINATION_FIELDS } from "../../provider/destination/destination-fields";
+import type { Field, FieldType } from "../../provider/fields";
+import { CONNECTION_EXTRA_FIELDS, ENDPOINT_FIELDS, SERVER_FIELDS } from "../../provider/server/server-fields";
+import { ATTACHED_CONTAINER_FIELDS, GET_NETWORKS_DOC, NETWORK_INFO_FIELDS } from "../../provider/networks/networks-fields";
 
 export const PACKAGE = "dockyard";
 export const SERVER_TYPE = "dockyard:index:Server";

@@ -8,7 +8,7 @@
 import { createServer, type Server as NetServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConnectionError, createControllers, DockyardError, TimeoutError, Transport } from "../../provider";
-import { DEFAULTS } from "../../provider/transport/types";
+import { DEFAULTS } from "../../provider/transport/endpoint";
 import { sshKeygen } from "../support/keys";
 
 const key = sshKeygen().private;

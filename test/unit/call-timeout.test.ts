@@ -13,7 +13,7 @@ import type { ClientChannel } from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TimeoutError } from "../../provider/errors";
 import { ChannelSocket } from "../../provider/transport/channel-socket";
-import { DockerClient } from "../../provider/transport/docker";
+import { DockerClient } from "../../provider/transport/engine-client";
 import type { SshSession } from "../../provider/transport/ssh";
 
 let dir: string;

@@ -8,8 +8,8 @@ import {
   UnsupportedError,
   type Transport,
 } from "../../provider";
-import { checkDestination } from "../../provider/destination/check";
-import { createBody, explainCreateError } from "../../provider/destination/docker";
+import { checkDestination } from "../../provider/destination/destination-check";
+import { createBody, explainCreateError } from "../../provider/destination/network";
 
 const inputs = checkDestination(undefined, {
   connection: { host: "h", port: 22, user: "root", dockerSocket: "/var/run/docker.sock", perDialTimeout: 15, dialErrorLimit: 10 },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkDestination } from "../../provider/destination/check";
+import { checkDestination } from "../../provider/destination/destination-check";
 import { UNKNOWN } from "../../provider/resource";
 
 const connection = { host: "127.0.0.1", port: 22, user: "root", dockerSocket: "/var/run/docker.sock", perDialTimeout: 15, dialErrorLimit: 10 };

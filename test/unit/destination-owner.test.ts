@@ -2,9 +2,9 @@
 // generated network names that follow from it. Pure logic; the same rules
 // against a real dockerd are in test/integration/ownership.test.ts.
 import { describe, expect, it } from "vitest";
-import { checkDestination } from "../../provider/destination/check";
+import { checkDestination } from "../../provider/destination/destination-check";
 import { ownerIdOf, ownsNetwork } from "../../provider/destination/ownership";
-import { LABEL_MANAGED, LABEL_OWNER, LABEL_OWNER_ID } from "../../provider/destination/types";
+import { LABEL_MANAGED, LABEL_OWNER, LABEL_OWNER_ID } from "../../provider/destination/destination-types";
 
 const connection = { host: "127.0.0.1", port: 22, user: "root", dockerSocket: "/var/run/docker.sock", perDialTimeout: 15, dialErrorLimit: 10 };
 const urnOf = (name: string, parents = "") =>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createControllers, UNKNOWN, type DestinationState, type ServerState } from "../../provider";
-import { checkDestination } from "../../provider/destination/check";
-import { checkServer } from "../../provider/server/check";
+import { checkDestination } from "../../provider/destination/destination-check";
+import { checkServer } from "../../provider/server/server-check";
 
 // Diff is pure: no transport is used.
 const { server, destination } = createControllers();

@@ -2,11 +2,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
-import { DESTINATION_FIELDS } from "../../provider/fields/destination";
-import type { Field } from "../../provider/fields/field";
-import { ENDPOINT_FIELDS, SERVER_FIELDS } from "../../provider/fields/server";
-import { DESTINATION_INPUT_KEYS, DESTINATION_REPLACE_KEYS, DESTINATION_SECRET_KEYS, IPAM_KEYS } from "../../provider/destination/types";
-import { ENDPOINT_KEYS, SERVER_INPUT_KEYS, SERVER_REPLACE_KEYS, SERVER_SECRET_KEYS } from "../../provider/server/types";
+import { DESTINATION_FIELDS } from "../../provider/destination/destination-fields";
+import type { Field } from "../../provider/fields";
+import { ENDPOINT_FIELDS, SERVER_FIELDS } from "../../provider/server/server-fields";
+import { DESTINATION_INPUT_KEYS, DESTINATION_REPLACE_KEYS, DESTINATION_SECRET_KEYS, IPAM_KEYS } from "../../provider/destination/destination-types";
+import { ENDPOINT_KEYS, SERVER_INPUT_KEYS, SERVER_REPLACE_KEYS, SERVER_SECRET_KEYS } from "../../provider/server/server-types";
 
 describe("key lists derived from the field tables", () => {
   it("keep the Server's lists", () => {

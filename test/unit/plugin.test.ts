@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { DESTINATION_FIELDS } from "../../provider/fields/destination";
-import type { Field } from "../../provider/fields/field";
-import { SERVER_FIELDS } from "../../provider/fields/server";
+import { DESTINATION_FIELDS } from "../../provider/destination/destination-fields";
+import type { Field } from "../../provider/fields";
+import { SERVER_FIELDS } from "../../provider/server/server-fields";
 import { checkConnection } from "../../provider/connection";
 import { UNKNOWN } from "../../provider";
 import { DockyardProvider, ownerOf } from "../../sdk/plugin/provider";

@@ -4,8 +4,8 @@
 import { describe, expect, it } from "vitest";
 import type * as pulumi from "@pulumi/pulumi";
 import { createControllers, UNKNOWN, type DestinationState, type ResourceController, type ServerState } from "../../provider";
-import { checkDestination } from "../../provider/destination/check";
-import { checkServer } from "../../provider/server/check";
+import { checkDestination } from "../../provider/destination/destination-check";
+import { checkServer } from "../../provider/server/server-check";
 import { adapt } from "../../sdk/dynamic";
 
 const { server, destination } = createControllers();

@@ -4,10 +4,10 @@ import { describeHostKey, hostKeyFingerprint } from "../../provider/transport/ho
 import { shellCommand, shellQuote } from "../../provider/transport/shell";
 import { endpointKey, openChannel } from "../../provider/transport/ssh";
 import { TimeoutError, UnsupportedError } from "../../provider/errors";
-import { negotiateApiVersion } from "../../provider/transport/docker";
+import { negotiateApiVersion } from "../../provider/transport/engine-client";
 import type { ClientChannel } from "ssh2";
-import { describeEndpoint } from "../../provider/transport/types";
-import { compareApiVersions, swarmRoleOf } from "../../provider/server/docker";
+import { describeEndpoint } from "../../provider/transport/endpoint";
+import { compareApiVersions, swarmRoleOf } from "../../provider/server/daemon-facts";
 import { sshKeygen } from "../support/keys";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";

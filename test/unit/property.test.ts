@@ -9,11 +9,11 @@ import fc from "fast-check";
 import { utils } from "ssh2";
 import { describe, expect, it } from "vitest";
 import { sshKeygen } from "../support/keys";
-import { checkDestination, NETWORK_NAME } from "../../provider/destination/check";
-import { DESTINATION_INPUT_KEYS } from "../../provider/destination/types";
+import { checkDestination, NETWORK_NAME } from "../../provider/destination/destination-check";
+import { DESTINATION_INPUT_KEYS } from "../../provider/destination/destination-types";
 import { jsonEqual, UNKNOWN, type CheckFailure } from "../../provider/resource";
-import { checkServer } from "../../provider/server/check";
-import { ENDPOINT_KEYS, SERVER_INPUT_KEYS } from "../../provider/server/types";
+import { checkServer } from "../../provider/server/server-check";
+import { ENDPOINT_KEYS, SERVER_INPUT_KEYS } from "../../provider/server/server-types";
 import { shellQuote } from "../../provider/transport/shell";
 import { SAFE_ABSOLUTE_PATH, USER_PATTERN } from "../../provider/validate";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { sshKeygen } from "../support/keys";
-import { checkServer } from "../../provider/server/check";
+import { checkServer } from "../../provider/server/server-check";
 import { UNKNOWN } from "../../provider/resource";
 
 const key = sshKeygen().private;

@@ -1,9 +1,9 @@
 import { utils as sshUtils } from "ssh2";
 import { UNNEGOTIABLE_HOST_KEY_TYPES, hostKeyFingerprint, hostKeyType } from "../transport/hostkey";
-import { DEFAULTS } from "../transport/types";
+import { DEFAULTS } from "../transport/endpoint";
 import { isUnknown, type CheckResult } from "../resource";
 import { Checker, SAFE_ABSOLUTE_PATH, USER_PATTERN, isHost } from "../validate";
-import { ENDPOINT_KEYS, SERVER_INPUT_KEYS, type ProxyInputs, type ServerInputs } from "./types";
+import { ENDPOINT_KEYS, SERVER_INPUT_KEYS, type ProxyInputs, type ServerInputs } from "./server-types";
 
 function isUnnegotiable(hostKey: string): boolean {
   const type = hostKeyType(hostKey);

@@ -1,4 +1,4 @@
-import type { Field } from "./field";
+import type { Field } from "../fields";
 
 export const GET_NETWORKS_DOC =
   "Scan a server's existing Docker networks (what Coolify calls \"Scan for Destinations\"): each network's name, id, " +

@@ -1,6 +1,6 @@
-import { isCompared, isInput, isReplacing, isSecret, namesWhere } from "../fields/field";
-import { DESTINATION_FIELDS } from "../fields/destination";
-import type { ConnectionSpec } from "../transport/types";
+import { isCompared, isInput, isReplacing, isSecret, namesWhere } from "../fields";
+import { DESTINATION_FIELDS } from "./destination-fields";
+import type { ConnectionSpec } from "../transport/endpoint";
 
 export type DestinationType = "standalone" | "swarm";
 

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { containsUnknown, isUnknown, UNKNOWN, type CheckResult } from "../resource";
-import type { ConnectionSpec } from "../transport/types";
+import type { ConnectionSpec } from "../transport/endpoint";
 import { Checker } from "../validate";
 import { cidrContains, cidrWithin, parseAddress, parseCidr, type Cidr } from "./cidr";
-import { checkConnection } from "./connection";
-import { DESTINATION_INPUT_NAMES, resourceNameOf, type DaemonRef, type DestinationInputs, type DestinationType } from "./types";
+import { checkConnection } from "./recorded-connection";
+import { DESTINATION_INPUT_NAMES, resourceNameOf, type DaemonRef, type DestinationInputs, type DestinationType } from "./destination-types";
 
 export const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 /** What swarmkit accepts for a swarm (overlay) network's name, at most 63 characters. */

@@ -8,15 +8,15 @@ import {
   UnsupportedError,
 } from "../errors";
 import type { CheckResult, DiffResult, ReadResult, ResourceController } from "../resource";
-import { swarmRoleOf } from "../server/docker";
-import type { DockerClient, NetworkInspect, Transport } from "../transport/docker";
-import type { ConnectionSpec } from "../transport/types";
-import { checkDestination } from "./check";
-import { diffDestination } from "./diff";
-import { createBody, explainCreateError, findByName, mismatches, observe, overlappingNetworks, type Observed } from "./docker";
+import { swarmRoleOf } from "../server/daemon-facts";
+import type { DockerClient, NetworkInspect, Transport } from "../transport/engine-client";
+import type { ConnectionSpec } from "../transport/endpoint";
+import { checkDestination } from "./destination-check";
+import { diffDestination } from "./destination-diff";
+import { createBody, explainCreateError, findByName, mismatches, observe, overlappingNetworks, type Observed } from "./network";
 import { ownerIdOf, ownsNetwork, type Owner } from "./ownership";
-import { attached, isMine, ownerOf, refersTo, stateFrom } from "./state";
-import { inputsOf, LABEL_OWNER, type DestinationInputs, type DestinationState } from "./types";
+import { attached, isMine, ownerOf, refersTo, stateFrom } from "./destination-state";
+import { inputsOf, LABEL_OWNER, type DestinationInputs, type DestinationState } from "./destination-types";
 
 export type Logger = (message: string) => void;
 

@@ -1,5 +1,5 @@
 import { ConflictError, DockerApiError, UnsupportedError } from "../errors";
-import type { DockerClient, NetworkCreateBody, NetworkInspect } from "../transport/docker";
+import type { DockerClient, NetworkCreateBody, NetworkInspect } from "../transport/engine-client";
 import { cidrsOverlap, parseCidr, type Cidr } from "./cidr";
 import { ownerIdOf } from "./ownership";
 import {
@@ -12,7 +12,7 @@ import {
   resourceNameOf,
   type DestinationInputs,
   type DestinationType,
-} from "./types";
+} from "./destination-types";
 
 export function driverFor(type: DestinationType): "bridge" | "overlay" {
   return type === "swarm" ? "overlay" : "bridge";

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { diffKeys, type CheckResult, type DiffResult, type ReadResult, type ResourceController } from "../resource";
-import type { Transport } from "../transport/docker";
-import type { ConnectionSpec, SshEndpoint } from "../transport/types";
+import type { Transport } from "../transport/engine-client";
+import type { ConnectionSpec, SshEndpoint } from "../transport/endpoint";
 import { hostIdentity } from "../validate";
-import { checkServer } from "./check";
-import { inspectDaemon } from "./docker";
+import { checkServer } from "./server-check";
+import { inspectDaemon } from "./daemon-facts";
 import {
   ENDPOINT_KEYS,
   SERVER_INPUT_KEYS,
@@ -12,7 +12,7 @@ import {
   type ProxyInputs,
   type ServerInputs,
   type ServerState,
-} from "./types";
+} from "./server-types";
 
 /** The inputs recorded in a state, without absent ones: what `read` hands back for Pulumi to record. */
 function inputsOf(state: ServerState): Record<string, unknown> {

@@ -2,10 +2,10 @@
  * Scan a server's networks ("Scan for Destinations"): what exists, whether
  * Dockyard manages it, and who is attached. Reads only.
  */
-import { observe } from "./destination/docker";
-import { LABEL_MANAGED, LABEL_OWNER } from "./destination/types";
-import type { Transport } from "./transport/docker";
-import type { ConnectionSpec } from "./transport/types";
+import { observe } from "../destination/network";
+import { LABEL_MANAGED, LABEL_OWNER } from "../destination/destination-types";
+import type { Transport } from "../transport/engine-client";
+import type { ConnectionSpec } from "../transport/endpoint";
 
 export interface NetworkInfo {
   name: string;

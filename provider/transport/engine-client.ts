@@ -12,7 +12,7 @@ import {
 } from "../errors";
 import { Attempt, MAX_CHANNELS, SshDockerAgent, type AddRequest } from "./agent";
 import { SshPool, type SshSession } from "./ssh";
-import { DEFAULTS, MIN_API_VERSION, compareApiVersions, type ConnectionSpec, type Logger } from "./types";
+import { DEFAULTS, MIN_API_VERSION, compareApiVersions, type ConnectionSpec, type Logger } from "./endpoint";
 
 export interface CallOptions {
   /** Safe to repeat after a transport failure (reads, deletes). */

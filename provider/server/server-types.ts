@@ -1,6 +1,6 @@
-import { isCompared, isInput, isReplacing, isSecret, namesWhere } from "../fields/field";
-import { ENDPOINT_FIELDS, SERVER_FIELDS } from "../fields/server";
-import type { ConnectionSpec, SshEndpoint } from "../transport/types";
+import { isCompared, isInput, isReplacing, isSecret, namesWhere } from "../fields";
+import { ENDPOINT_FIELDS, SERVER_FIELDS } from "./server-fields";
+import type { ConnectionSpec, SshEndpoint } from "../transport/endpoint";
 
 /** A jump host: the same SSH fields as a server, without Docker. */
 export type ProxyInputs = Omit<SshEndpoint, "proxy">;

@@ -1,7 +1,7 @@
 import { containsUnknown, diffKeys, isUnknown, jsonEqual, type DiffResult } from "../resource";
-import type { ConnectionSpec } from "../transport/types";
+import type { ConnectionSpec } from "../transport/endpoint";
 import { hostIdentity } from "../validate";
-import { DESTINATION_INPUT_KEYS, DESTINATION_REPLACE_KEYS, type DestinationInputs, type DestinationState, type DaemonRef } from "./types";
+import { DESTINATION_INPUT_KEYS, DESTINATION_REPLACE_KEYS, type DestinationInputs, type DestinationState, type DaemonRef } from "./destination-types";
 
 /**
  * The daemon a destination lives on: host (as `hostIdentity` compares

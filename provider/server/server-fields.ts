@@ -1,5 +1,5 @@
-import { DEFAULTS } from "../transport/types";
-import type { Field } from "./field";
+import { DEFAULTS } from "../transport/endpoint";
+import type { Field } from "../fields";
 
 /** The SSH fields a server shares with its jump host (`proxy`) and with a `Connection`. */
 export const ENDPOINT_FIELDS = [

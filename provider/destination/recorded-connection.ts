@@ -1,5 +1,5 @@
 import { isUnknown } from "../resource";
-import type { ConnectionSpec } from "../transport/types";
+import type { ConnectionSpec } from "../transport/endpoint";
 import { Checker, SAFE_ABSOLUTE_PATH, USER_PATTERN, isHost, typeName } from "../validate";
 
 /** A whole number in [min, max], required (no default: the Server applied them). */

@@ -1,4 +1,4 @@
-import type { Field } from "./field";
+import type { Field } from "../fields";
 
 const REPLACES = "Replaces." as const;
 

@@ -1,7 +1,7 @@
 import { UnsupportedError } from "../errors";
-import type { DockerClient } from "../transport/docker";
-import { MIN_API_VERSION, compareApiVersions } from "../transport/types";
-import type { ServerFacts } from "./types";
+import type { DockerClient } from "../transport/engine-client";
+import { MIN_API_VERSION, compareApiVersions } from "../transport/endpoint";
+import type { ServerFacts } from "./server-types";
 
 export { MIN_API_VERSION, compareApiVersions };
 

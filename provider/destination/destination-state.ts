@@ -1,7 +1,7 @@
-import type { NetworkInspect } from "../transport/docker";
-import type { Observed } from "./docker";
+import type { NetworkInspect } from "../transport/engine-client";
+import type { Observed } from "./network";
 import { ownsNetwork, type Owner } from "./ownership";
-import { IPAM_KEYS, MTU_OPTION, type DestinationInputs, type DestinationState, type DestinationType } from "./types";
+import { IPAM_KEYS, MTU_OPTION, type DestinationInputs, type DestinationState, type DestinationType } from "./destination-types";
 
 /** Whether a container reference (name, or an id prefix of 12 or more) names this container. */
 export function refersTo(c: Observed["containers"][number], ref: string): boolean {

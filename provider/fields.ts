@@ -1,6 +1,6 @@
 /**
  * One description of a resource's fields. Each resource has one table
- * (`server.ts`, `destination.ts`); the controllers' key lists, the plugin
+ * (`server/server-fields.ts`, `destination/destination-fields.ts`); the controllers' key lists, the plugin
  * provider's schema and the TypeScript SDK's TSDoc (checked by a unit test)
  * all come from it, so they cannot disagree.
  */
