@@ -11,6 +11,7 @@ export * from "./resource";
 export { Transport, DockerClient, MAX_CHANNELS, negotiateApiVersion } from "./transport/engine-client";
 export { SshPool, SshSession, type TransportMetrics } from "./transport/ssh";
 export type { ConnectionSpec, SshEndpoint } from "./transport/endpoint";
+export type { Daemons, EngineApi, NetworkInspect, NetworkCreateBody, SystemInfo, VersionInfo, ContainerInspect } from "./engine-api";
 export { ServerController, connectionOf } from "./server/server-controller";
 export * from "./server/server-types";
 export { checkServer } from "./server/server-check";

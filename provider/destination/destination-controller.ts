@@ -9,7 +9,7 @@ import {
 } from "../errors";
 import type { CheckResult, DiffResult, ReadResult, ResourceController } from "../resource";
 import { swarmRoleOf } from "../server/daemon-facts";
-import type { DockerClient, NetworkInspect, Transport } from "../transport/engine-client";
+import type { Daemons, EngineApi, NetworkInspect } from "../engine-api";
 import type { ConnectionSpec } from "../transport/endpoint";
 import { checkDestination } from "./destination-check";
 import { diffDestination } from "./destination-diff";
@@ -28,7 +28,7 @@ const ALLOCATION_TIMEOUT_MS = 15_000;
 
 export class DestinationController implements ResourceController<DestinationInputs, DestinationState> {
   constructor(
-    private readonly transport: Transport,
+    private readonly transport: Daemons,
     private readonly log: Logger = (m) => console.warn(m),
   ) {}
 
@@ -40,7 +40,7 @@ export class DestinationController implements ResourceController<DestinationInpu
     return diffDestination(olds, news);
   }
 
-  private docker(connection: ConnectionSpec): DockerClient {
+  private docker(connection: ConnectionSpec): EngineApi {
     return this.transport.docker(connection);
   }
 
@@ -147,7 +147,7 @@ export class DestinationController implements ResourceController<DestinationInpu
    * overlay network (driver, subnets) just after create returns; until then
    * inspect shows an empty driver and no subnets, which must not be recorded.
    */
-  private async allocated(docker: DockerClient, id: string): Promise<NetworkInspect> {
+  private async allocated(docker: EngineApi, id: string): Promise<NetworkInspect> {
     const deadline = Date.now() + ALLOCATION_TIMEOUT_MS;
     for (;;) {
       const net = await docker.inspectNetwork(id);
@@ -159,7 +159,7 @@ export class DestinationController implements ResourceController<DestinationInpu
     }
   }
 
-  private async recover(docker: DockerClient, network: string, who: Owner): Promise<NetworkInspect | undefined> {
+  private async recover(docker: EngineApi, network: string, who: Owner): Promise<NetworkInspect | undefined> {
     try {
       const net = await findByName(docker, network);
       return net && ownsNetwork(net.Labels, who) ? net : undefined;
@@ -169,7 +169,7 @@ export class DestinationController implements ResourceController<DestinationInpu
   }
 
   /** Attach the containers `refs` not attached yet; those attached are pushed onto `done`. */
-  private async attachAll(docker: DockerClient, networkId: string, refs: readonly string[], o?: Observed, done: string[] = []): Promise<void> {
+  private async attachAll(docker: EngineApi, networkId: string, refs: readonly string[], o?: Observed, done: string[] = []): Promise<void> {
     for (const ref of refs) {
       if (o && attached(o, ref)) continue;
       try {
@@ -187,7 +187,7 @@ export class DestinationController implements ResourceController<DestinationInpu
   }
 
   /** Disconnect these containers from the network; one already gone counts as disconnected. */
-  private async detach(docker: DockerClient, networkId: string, refs: readonly string[]): Promise<void> {
+  private async detach(docker: EngineApi, networkId: string, refs: readonly string[]): Promise<void> {
     for (const ref of refs) {
       try {
         await docker.disconnectContainer(networkId, ref, true);
@@ -279,7 +279,7 @@ export class DestinationController implements ResourceController<DestinationInpu
    * this node sees only its own containers: retry for a bounded time, then
    * say what is probably holding it.
    */
-  private async remove(docker: DockerClient, id: string, state: DestinationState): Promise<void> {
+  private async remove(docker: EngineApi, id: string, state: DestinationState): Promise<void> {
     const deadline = Date.now() + ENDPOINT_RELEASE_TIMEOUT_MS;
     for (;;) {
       try {

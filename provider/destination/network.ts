@@ -1,5 +1,5 @@
 import { ConflictError, DockerApiError, UnsupportedError } from "../errors";
-import type { DockerClient, NetworkCreateBody, NetworkInspect } from "../transport/engine-client";
+import type { EngineApi, NetworkCreateBody, NetworkInspect } from "../engine-api";
 import { cidrsOverlap, parseCidr, type Cidr } from "./cidr";
 import { ownerIdOf } from "./ownership";
 import {
@@ -59,7 +59,7 @@ function strip<T extends Record<string, unknown>>(o: T): T {
 }
 
 /** A network with exactly this name (Docker's name filter matches substrings). */
-export async function findByName(docker: DockerClient, name: string): Promise<NetworkInspect | undefined> {
+export async function findByName(docker: EngineApi, name: string): Promise<NetworkInspect | undefined> {
   const list = await docker.listNetworks({ name: [name] });
   const hit = list.find((n) => n.Name === name);
   return hit ? docker.findNetwork(hit.Id) : undefined;
@@ -70,7 +70,7 @@ function subnetsOf(net: NetworkInspect): string[] {
 }
 
 /** Existing networks whose subnets overlap the ones requested. */
-export async function overlappingNetworks(docker: DockerClient, inputs: DestinationInputs): Promise<string[]> {
+export async function overlappingNetworks(docker: EngineApi, inputs: DestinationInputs): Promise<string[]> {
   const wanted = [inputs.subnet, inputs.ipv6Subnet]
     .filter((s): s is string => !!s)
     .map(parseCidr)

@@ -4,7 +4,7 @@
  */
 import { observe } from "../destination/network";
 import { LABEL_MANAGED, LABEL_OWNER } from "../destination/destination-types";
-import type { Transport } from "../transport/engine-client";
+import type { Daemons } from "../engine-api";
 import type { ConnectionSpec } from "../transport/endpoint";
 
 export interface NetworkInfo {
@@ -17,7 +17,7 @@ export interface NetworkInfo {
   containers: Array<{ name: string; id: string }>;
 }
 
-export async function scanNetworks(transport: Transport, connection: ConnectionSpec): Promise<NetworkInfo[]> {
+export async function scanNetworks(transport: Daemons, connection: ConnectionSpec): Promise<NetworkInfo[]> {
   const docker = transport.docker(connection);
   const listed = await docker.listNetworks();
   // The list leaves out attached containers; an inspect has them. A network removed meanwhile is skipped.

@@ -1,5 +1,5 @@
 import { UnsupportedError } from "../errors";
-import type { DockerClient } from "../transport/engine-client";
+import type { EngineApi } from "../engine-api";
 import { MIN_API_VERSION, compareApiVersions } from "../transport/endpoint";
 import type { ServerFacts } from "./server-types";
 
@@ -11,7 +11,7 @@ export function swarmRoleOf(swarm: { LocalNodeState?: string; ControlAvailable?:
 }
 
 /** Ping the daemon and collect what a Server records. */
-export async function inspectDaemon(docker: DockerClient): Promise<ServerFacts> {
+export async function inspectDaemon(docker: EngineApi): Promise<ServerFacts> {
   await docker.ping();
   const [version, info] = await Promise.all([docker.version(), docker.info()]);
   if (compareApiVersions(version.ApiVersion, MIN_API_VERSION) < 0) {

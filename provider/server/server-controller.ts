@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { diffKeys, type CheckResult, type DiffResult, type ReadResult, type ResourceController } from "../resource";
-import type { Transport } from "../transport/engine-client";
+import type { Daemons } from "../engine-api";
 import type { ConnectionSpec, SshEndpoint } from "../transport/endpoint";
 import { hostIdentity } from "../validate";
 import { checkServer } from "./server-check";
@@ -44,7 +44,7 @@ function sameHost(a: unknown, b: unknown): boolean {
 }
 
 export class ServerController implements ResourceController<ServerInputs, ServerState> {
-  constructor(private readonly transport: Transport) {}
+  constructor(private readonly transport: Daemons) {}
 
   check(_olds: Record<string, unknown> | undefined, news: Record<string, unknown>): CheckResult<ServerInputs> {
     return checkServer(news);
@@ -77,11 +77,11 @@ export class ServerController implements ResourceController<ServerInputs, Server
   private async inspect(inputs: ServerInputs, spec: ConnectionSpec): Promise<ServerState> {
     const docker = this.transport.docker(spec);
     const facts = await inspectDaemon(docker);
-    const seen = docker.session.hostKey;
+    const seen = this.transport.hostKeySeen(spec);
     if (!seen) throw new Error("internal: connected without recording the host key");
     const connection: ConnectionSpec = { ...spec, hostKey: spec.hostKey ?? seen.publicKey };
     if (spec.proxy) {
-      const proxySeen = this.transport.pool.session(spec.proxy).hostKey;
+      const proxySeen = this.transport.hostKeySeen(spec.proxy);
       connection.proxy = { ...spec.proxy, hostKey: spec.proxy.hostKey ?? proxySeen?.publicKey };
     }
     return {

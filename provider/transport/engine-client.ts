@@ -12,7 +12,9 @@ import {
 } from "../errors";
 import { Attempt, MAX_CHANNELS, SshDockerAgent, type AddRequest } from "./agent";
 import { SshPool, type SshSession } from "./ssh";
-import { DEFAULTS, MIN_API_VERSION, compareApiVersions, type ConnectionSpec, type Logger } from "./endpoint";
+import { DEFAULTS, MIN_API_VERSION, compareApiVersions, type ConnectionSpec, type Logger, type SshEndpoint } from "./endpoint";
+import type { ContainerInspect, Daemons, EngineApi, NetworkCreateBody, NetworkInspect, SystemInfo, VersionInfo } from "../engine-api";
+import type { SeenHostKey } from "./hostkey";
 
 export interface CallOptions {
   /** Safe to repeat after a transport failure (reads, deletes). */
@@ -23,31 +25,7 @@ export interface CallOptions {
 
 export { MAX_CHANNELS };
 
-/** Docker's JSON shapes we use: dockerode's types where it has them. */
-export type NetworkInspect = Dockerode.NetworkInspectInfo;
-export type VersionInfo = Dockerode.DockerVersion;
-export type ContainerInspect = Dockerode.ContainerInspectInfo;
-export type NetworkCreateBody = Omit<Dockerode.NetworkCreateOptions, "abortSignal">;
-
-/** `GET /info`, the part Dockyard reads (dockerode types it as `any`). */
-export interface SystemInfo {
-  ID?: string;
-  Name?: string;
-  OperatingSystem?: string;
-  OSType?: string;
-  Architecture?: string;
-  KernelVersion?: string;
-  NCPU?: number;
-  MemTotal?: number;
-  ServerVersion?: string;
-  Swarm?: {
-    LocalNodeState?: string;
-    ControlAvailable?: boolean;
-    NodeID?: string;
-    Nodes?: number;
-    Managers?: number;
-  };
-}
+export type { ContainerInspect, NetworkCreateBody, NetworkInspect, SystemInfo, VersionInfo } from "../engine-api";
 
 /** dockerode's `info`, `version` and `ping` take an abort signal; its types do not say so. */
 type WithSignal = { abortSignal: AbortSignal };
@@ -96,7 +74,7 @@ export function negotiateApiVersion(v: Pick<VersionInfo, "ApiVersion" | "Version
  * once. Every call has a timeout; idempotent calls are retried a bounded
  * number of times after transport failures.
  */
-export class DockerClient {
+export class DockerClient implements EngineApi {
   readonly target: string;
   private readonly agent: SshDockerAgent;
   private readonly docker: Dockerode;
@@ -288,7 +266,7 @@ export class DockerClient {
  * The transport of a provider process: one SSH connection per distinct
  * connection settings, one Docker client per (connection, socket).
  */
-export class Transport {
+export class Transport implements Daemons {
   readonly pool: SshPool;
   private readonly clients = new WeakMap<SshSession, Map<string, DockerClient>>();
   private readonly callTimeoutMs: number | undefined;
@@ -313,6 +291,10 @@ export class Transport {
       bySocket.set(key, client);
     }
     return client;
+  }
+
+  hostKeySeen(endpoint: SshEndpoint): SeenHostKey | undefined {
+    return this.pool.session(endpoint).hostKey;
   }
 
   closeAll(): void {
