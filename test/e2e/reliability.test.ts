@@ -58,11 +58,17 @@ beforeAll(async () => {
   sb = new Sandbox({ dockerd: true });
 }, 60 * 60_000);
 
+// A hook of its own, run last (after hooks run in reverse order): the sandbox
+// goes even when the stacks' cleanup fails or times out. Should this process
+// end first, the sandbox's watchdog removes it.
+afterAll(() => {
+  sb?.destroy();
+});
+
 afterAll(async () => {
   try {
     await cleanupAllTestStacks();
   } finally {
-    sb?.destroy();
     testhost("spare", "start");
   }
 });
