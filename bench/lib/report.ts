@@ -1,52 +1,55 @@
-"use strict";
 // Renders one run's results as Markdown (readable in a terminal as well).
+
+import type { DeployOp, Deployment, Op, Results } from "./results";
+import type { Summary } from "./stats";
 
 /** Provider memory counts as flat when the largest N's peak is within this factor of the smallest N's. */
 const FLAT_MEMORY_FACTOR = 1.25;
 const OVERHEAD_FACTOR = 1.5;
 const CLI_SPEEDUP = 10;
 
-const OPS = ["up", "preview", "refresh", "destroy"];
+const OPS: DeployOp[] = ["up", "preview", "refresh", "destroy"];
+const PER_OPS: Op[] = ["inspect", "create", "remove"];
 
-function ms(x) {
+function ms(x: number): string {
   if (!Number.isFinite(x)) return "–";
   return x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0);
 }
 
-function secs(msValue) {
+function secs(msValue: number): string {
   if (!Number.isFinite(msValue)) return "–";
   const s = msValue / 1000;
   return s < 10 ? s.toFixed(2) : s.toFixed(1);
 }
 
-function ratio(a, b) {
-  if (!Number.isFinite(a) || !Number.isFinite(b) || b === 0) return "–";
+function ratio(a: number | undefined, b: number | undefined): string {
+  if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) return "–";
   const r = a / b;
   return `${r < 10 ? r.toFixed(2) : r.toFixed(1)}×`;
 }
 
-function cell(s) {
+function cell(s: Summary): string {
   return `${ms(s.median)} / ${ms(s.p95)}`;
 }
 
-function verdict(ok) {
+function verdict(ok: boolean): string {
   return ok ? "HOLDS" : "DOES NOT HOLD";
 }
 
-function table(header, rows) {
+function table(header: string[], rows: string[][]): string {
   const lines = [`| ${header.join(" | ")} |`, `| ${header.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`];
   for (const r of rows) lines.push(`| ${r.join(" | ")} |`);
   return lines.join("\n");
 }
 
-function render(r) {
+function render(r: Results): string {
   const m = r.machine;
   const p = r.perOp;
   const meth = p.methods;
   const deps = r.deployments;
-  const lo = deps[0];
-  const hi = deps[deps.length - 1];
-  const out = [];
+  const lo = deps[0]!;
+  const hi = deps[deps.length - 1]!;
+  const out: string[] = [];
 
   out.push(`# Dockyard benchmark (run ${r.runId}, ${r.started})`, "");
   out.push(
@@ -60,8 +63,8 @@ function render(r) {
 
   // Per-operation latency.
   out.push("## Per-operation latency (ms, median / p95)", "");
-  const rows = [];
-  for (const op of ["inspect", "create", "remove"]) {
+  const rows: string[][] = [];
+  for (const op of PER_OPS) {
     const d = meth.dockyard[op];
     const l = meth.local[op];
     rows.push([
@@ -128,23 +131,23 @@ function render(r) {
   const sizes = deps.map((d) => d.n);
   out.push(`## Deployments: one Server + N standalone Destinations (seconds unless noted)`, "");
   const growthHeader = `N=${hi.n} ÷ N=${lo.n}`;
-  const drows = [];
-  const row = (label, get, fmt) => {
+  const drows: string[][] = [];
+  const row = (label: string, get: (d: Deployment) => number | undefined, fmt: (x: number) => string) => {
     const vals = deps.map(get);
-    drows.push([label, ...vals.map(fmt), ratio(vals[vals.length - 1], vals[0])]);
+    drows.push([label, ...vals.map((v) => (v === undefined ? "–" : fmt(v))), ratio(vals[vals.length - 1], vals[0])]);
   };
-  const label = { up: "pulumi up", preview: "pulumi preview (no changes)", refresh: "pulumi refresh", destroy: "pulumi destroy" };
+  const label: Record<DeployOp, string> = { up: "pulumi up", preview: "pulumi preview (no changes)", refresh: "pulumi refresh", destroy: "pulumi destroy" };
   for (const op of OPS) row(label[op], (d) => d.ops[op].wallMs, secs);
   row("docker CLI over ssh: N × network create", (d) => d.cli.create.wallMs, secs);
   row("docker CLI over ssh: N × network inspect", (d) => d.cli.inspect.wallMs, secs);
   row("docker CLI over ssh: N × network rm", (d) => d.cli.rm.wallMs, secs);
-  const fc = deps[0].floor?.concurrency;
+  const fc = lo.floor?.concurrency;
   row(`local socket, ${fc} at a time: N × network create (the daemon's floor)`, (d) => d.floor?.createMs, secs);
   row(`local socket, ${fc} at a time: N × network remove (the daemon's floor)`, (d) => d.floor?.removeMs, secs);
-  for (const op of ["preview", "refresh"]) {
+  for (const op of ["preview", "refresh"] as const) {
     row(`Pulumi's floor: pulumi ${op}, a program with no resources`, (d) => d.pulumiFloor?.empty[op].wallMs, secs);
     row(`Pulumi's floor: pulumi ${op}, N+1 no-op resources shaped like Dockyard's`, (d) => d.pulumiFloor?.noop[op].wallMs, secs);
-    row(`Dockyard's share of pulumi ${op} (Dockyard − no-op)`, (d) => d.ops[op].wallMs - d.pulumiFloor?.noop[op].wallMs, secs);
+    row(`Dockyard's share of pulumi ${op} (Dockyard − no-op)`, (d) => (d.pulumiFloor ? d.ops[op].wallMs - d.pulumiFloor.noop[op].wallMs : undefined), secs);
   }
   row(`budget for ${CLI_SPEEDUP}×: N CLI inspects ÷ ${CLI_SPEEDUP}`, (d) => d.cli.inspect.wallMs / CLI_SPEEDUP, secs);
   row("speed-up: CLI inspects ÷ pulumi refresh", (d) => d.cli.inspect.wallMs / d.ops.refresh.wallMs, (x) => ratio(x, 1));
@@ -157,7 +160,7 @@ function render(r) {
   row("Pulumi engine peak RSS (MiB), pulumi up (for context)", (d) => d.ops.up.enginePeakRssMiB, (x) => x.toFixed(1));
   for (const op of OPS) {
     const vals = deps.map((d) => d.ops[op].cpuS);
-    const total = (c) => c.program + c.engine + c.provider;
+    const total = (c: { program: number; engine: number; provider: number } | undefined) => (c ? c.program + c.engine + c.provider : undefined);
     drows.push([
       `CPU s, program / engine / provider, ${label[op]}`,
       ...vals.map((c) => `${c.program.toFixed(1)} / ${c.engine.toFixed(1)} / ${c.provider.toFixed(1)}`),
@@ -170,7 +173,7 @@ function render(r) {
   const failed = deps.filter((d) => d.refreshFailure);
   if (failed.length) {
     out.push(
-      `**\`pulumi refresh\` failed** (${failed.map((d) => `N=${d.n}`).join(", ")}): "${failed[0].refreshFailure}". ` +
+      `**\`pulumi refresh\` failed** (${failed.map((d) => `N=${d.n}`).join(", ")}): "${failed[0]!.refreshFailure}". ` +
         `The refresh rows above are a second \`pulumi refresh --exclude <Server URN>\`, which reads the N Destinations and not the Server.`,
       "",
     );
@@ -189,13 +192,13 @@ function render(r) {
 
   // Targets.
   out.push("## Targets", "");
-  const ovr = ["inspect", "create", "remove"].map((op) => [op, meth.dockyard[op].median / meth.local[op].median]);
+  const ovr = PER_OPS.map((op) => [op, meth.dockyard[op].median / meth.local[op].median] as const);
   const ovrOk = ovr.every(([, x]) => x <= OVERHEAD_FACTOR);
   out.push(
     `- Per-operation overhead within ${OVERHEAD_FACTOR}× of the local socket (median): ${verdict(ovrOk)} — ` +
       ovr.map(([op, x]) => `${op} ${ratio(x, 1)}`).join(", ") + ".",
   );
-  const speed = deps.map((d) => [d.n, d.cli.inspect.wallMs / d.ops.refresh.wallMs, d.cli.inspect.wallMs / d.ops.preview.wallMs]);
+  const speed = deps.map((d) => [d.n, d.cli.inspect.wallMs / d.ops.refresh.wallMs, d.cli.inspect.wallMs / d.ops.preview.wallMs] as const);
   const speedOk = speed.every(([, a, b]) => a >= CLI_SPEEDUP && b >= CLI_SPEEDUP);
   const speedAny = speed.filter(([, a, b]) => a >= CLI_SPEEDUP && b >= CLI_SPEEDUP).map(([n]) => `N=${n}`);
   out.push(
@@ -210,7 +213,7 @@ function render(r) {
       const budget = d.cli.inspect.wallMs / CLI_SPEEDUP;
       const f = d.pulumiFloor;
       if (!f) continue;
-      const parts = ["preview", "refresh"].map((op) => {
+      const parts = (["preview", "refresh"] as const).map((op) => {
         const floor = f.noop[op].wallMs;
         const share = d.ops[op].wallMs - floor;
         return floor >= budget
@@ -220,14 +223,14 @@ function render(r) {
       out.push(`  - N=${d.n}: ${parts.join("; ")}.`);
     }
   }
-  const hs = deps.flatMap((d) => OPS.map((op) => [d.n, op, d.ops[op].handshakes]));
+  const hs = deps.flatMap((d) => OPS.map((op) => [d.n, op, d.ops[op].handshakes] as const));
   const hsOk = hs.every(([, op, x]) => (op === "preview" ? x <= 1 : x === 1));
   out.push(
     `- One SSH handshake per server per deployment: ${verdict(hsOk)} — ` +
       deps.map((d) => `N=${d.n}: ${OPS.map((op) => `${op} ${d.ops[op].handshakes}`).join(", ")}`).join("; ") +
       ` (preview calls only check and diff, which need no connection). The docker CLI made one per command.`,
   );
-  const mem = OPS.map((op) => [op, hi.ops[op].providerPeakRssMiB / lo.ops[op].providerPeakRssMiB]);
+  const mem = OPS.map((op) => [op, hi.ops[op].providerPeakRssMiB / lo.ops[op].providerPeakRssMiB] as const);
   const memOk = mem.every(([, x]) => x <= FLAT_MEMORY_FACTOR);
   out.push(
     `- Provider memory flat in N (peak RSS at N=${hi.n} within ${FLAT_MEMORY_FACTOR}× of N=${lo.n}): ${verdict(memOk)} — ` +
@@ -237,4 +240,4 @@ function render(r) {
   return out.join("\n");
 }
 
-module.exports = { render, FLAT_MEMORY_FACTOR, OVERHEAD_FACTOR, CLI_SPEEDUP };
+export { render, FLAT_MEMORY_FACTOR, OVERHEAD_FACTOR, CLI_SPEEDUP };

@@ -1,8 +1,7 @@
-"use strict";
 // Dockyard benchmarks against the local test host (scripts/testhost), every
 // figure measured in one run. Run through `npm run bench` (bench/run), which
-// first brings the test host up if it is down, finds the Pulumi CLI and builds
-// dist/. See docs/benchmarks.md for what is measured and how.
+// first brings the test host up if it is down, finds the Pulumi CLI, builds
+// dist/ and compiles bench/ (to bench/.build). See docs/benchmarks.md for what is measured and how.
 //
 // Environment knobs (defaults in brackets):
 //   DYBENCH_SIZES            destination counts for the deployments [10,50,200]
@@ -11,26 +10,31 @@
 //   DYBENCH_PARALLEL         pulumi --parallel; empty = the CLI's default [empty]
 //   DYBENCH_REPEATS          runs of each preview and refresh; the median is reported [3]
 //   DYBENCH_PULUMI_BIN       bin dir printed by scripts/pulumi-cli (bench/run sets it)
-const { execFileSync } = require("node:child_process");
-const { randomBytes } = require("node:crypto");
-const fs = require("node:fs");
-const os = require("node:os");
-const path = require("node:path");
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 
-const net = require("node:net");
+import * as net from "node:net";
 
-const Docker = require("dockerode");
-const { Transport } = require("pulumi-dockyard/provider");
+import Docker from "dockerode";
+import { Transport } from "pulumi-dockyard/provider";
 
-const { DockerCli } = require("./lib/dockercli");
-const { createBenchStack, startSampler, timedPulumiCommand, repoRoot } = require("./lib/deploy");
-const { rawHttp } = require("./lib/rawhttp");
-const { SshdLogWindow } = require("./lib/sshdlog");
-const { nowMs, timed, summary } = require("./lib/stats");
-const report = require("./lib/report");
+import { DockerCli } from "./lib/dockercli";
+import { createBenchStack, startSampler, timedPulumiCommand, repoRoot, type BenchHost, type BenchKind, type BenchStack, type TimedPulumiCommand } from "./lib/deploy";
+import { rawHttp } from "./lib/rawhttp";
+import { SshdLogWindow } from "./lib/sshdlog";
+import { nowMs, timed, summary } from "./lib/stats";
+import * as report from "./lib/report";
+import type { Deployment, FloorOp, Machine, Op, OpMeasure, PerOperation, Results } from "./lib/results";
+import type { Flavour } from "./lib/dockercli";
+import type { DestroyResult, PreviewResult, RefreshResult, Stack, UpResult } from "@pulumi/pulumi/automation";
 
-const envList = (name, dflt) => (process.env[name] ? process.env[name].split(",").map((s) => Number(s.trim())) : dflt);
-const envNum = (name, dflt) => (process.env[name] ? Number(process.env[name]) : dflt);
+type OpResult = UpResult | PreviewResult | RefreshResult | DestroyResult;
+
+const envList = (name: string, dflt: number[]): number[] => (process.env[name] ? process.env[name]!.split(",").map((s) => Number(s.trim())) : dflt);
+const envNum = (name: string, dflt: number): number => (process.env[name] ? Number(process.env[name]) : dflt);
 
 const SIZES = envList("DYBENCH_SIZES", [10, 50, 200]);
 const INSPECT_SAMPLES = envNum("DYBENCH_INSPECT_SAMPLES", 200);
@@ -44,18 +48,18 @@ let FLOOR_CONCURRENCY = PARALLEL ?? 8;
 const RUN_ID = randomBytes(3).toString("hex");
 const PREFIX = `dybench-${RUN_ID}`;
 
-function log(msg) {
+function log(msg: string): void {
   process.stderr.write(`bench: ${msg}\n`);
 }
 
-function testHost() {
+function testHost(): BenchHost {
   const dir = process.env.DOCKYARD_TESTHOST_DIR || "/var/lib/dockyard-testhost";
-  const h = JSON.parse(fs.readFileSync(path.join(dir, "env.json"), "utf8"));
+  const h: BenchHost = JSON.parse(fs.readFileSync(path.join(dir, "env.json"), "utf8"));
   h.sshdLog = path.join(h.stateDir || dir, "sshd-main.log");
   return h;
 }
 
-function sh(cmd, args) {
+function sh(cmd: string, args: string[]): string {
   try {
     return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
   } catch {
@@ -63,11 +67,11 @@ function sh(cmd, args) {
   }
 }
 
-function loadavg() {
+function loadavg(): string {
   return os.loadavg().map((x) => x.toFixed(2)).join(" ");
 }
 
-async function machine(local, binDir) {
+async function machine(local: Docker, binDir: string): Promise<Machine> {
   const v = await local.version();
   const helpText = sh(path.join(binDir, "pulumi"), ["up", "--help"]);
   const m = /--parallel int32 .*\(default (\d+)\)/.exec(helpText);
@@ -91,8 +95,8 @@ async function machine(local, binDir) {
 // ---------------------------------------------------------------------------
 // Part 1: per-operation latency.
 
-async function perOperation(h, local, cli) {
-  const out = { methods: {} };
+async function perOperation(h: BenchHost, local: Docker, cli: DockerCli): Promise<PerOperation> {
+  const out: Omit<Partial<PerOperation>, "methods"> & { methods: Record<string, Record<string, ReturnType<typeof summary>>> } = { methods: {} };
   const spec = {
     host: h.host,
     port: h.port,
@@ -111,16 +115,16 @@ async function perOperation(h, local, cli) {
   const probeId = probe.id;
 
   // (a) Dockyard and (b) the local socket, interleaved so background load hits both alike.
-  const methods = {
+  const methods: Record<string, { inspect: () => Promise<unknown>; create?: (name: string) => Promise<string>; remove?: (id: string) => Promise<unknown> }> = {
     dockyard: {
       inspect: () => dy.inspectNetwork(probeId),
-      create: (name) => dy.createNetwork({ Name: name, Driver: "bridge", Labels: labels }),
-      remove: (id) => dy.removeNetwork(id),
+      create: (name: string) => dy.createNetwork({ Name: name, Driver: "bridge", Labels: labels }),
+      remove: (id: string) => dy.removeNetwork(id),
     },
     local: {
-      inspect: () => local.getNetwork(probeId).inspect({ verbose: false }),
-      create: async (name) => (await local.createNetwork({ Name: name, Driver: "bridge", Labels: labels })).id,
-      remove: (id) => local.getNetwork(id).remove(),
+      inspect: () => (local.getNetwork(probeId) as unknown as { inspect(o: { verbose: boolean }): Promise<unknown> }).inspect({ verbose: false }),
+      create: async (name: string) => (await local.createNetwork({ Name: name, Driver: "bridge", Labels: labels })).id,
+      remove: (id: string) => local.getNetwork(id).remove(),
     },
   };
   const [connectMs] = await timed(() => dy.ping()); // SSH handshake + first channel + one call
@@ -136,27 +140,27 @@ async function perOperation(h, local, cli) {
   methods.rawSsh = { inspect: () => rawSsh(inspectPath) };
   methods.rawLocal = { inspect: () => rawLocal(inspectPath) };
 
-  const samples = { dockyard: { inspect: [], create: [], remove: [] }, local: { inspect: [], create: [], remove: [] }, rawSsh: { inspect: [] }, rawLocal: { inspect: [] } };
+  const samples: Record<string, Partial<Record<Op, number[]>>> = { dockyard: { inspect: [], create: [], remove: [] }, local: { inspect: [], create: [], remove: [] }, rawSsh: { inspect: [] }, rawLocal: { inspect: [] } };
   const inspectors = ["dockyard", "local", "rawSsh", "rawLocal"];
   log(`per-operation: inspect x${INSPECT_SAMPLES} (+${WARMUP} warm-up), Dockyard transport and local socket (and bare HTTP on each)`);
   for (let i = 0; i < WARMUP + INSPECT_SAMPLES; i++) {
     // Interleaved, and who goes first rotates, so background load hits all alike.
     for (let k = 0; k < inspectors.length; k++) {
-      const m = inspectors[(i + k) % inspectors.length];
-      const [ms] = await timed(methods[m].inspect);
-      if (i >= WARMUP) samples[m].inspect.push(ms);
+      const m = inspectors[(i + k) % inspectors.length]!;
+      const [ms] = await timed(methods[m]!.inspect);
+      if (i >= WARMUP) samples[m]!.inspect!.push(ms);
     }
   }
   sshStream.destroy();
   localStream.destroy();
-  const order = (i) => (i % 2 ? ["dockyard", "local"] : ["local", "dockyard"]);
+  const order = (i: number) => (i % 2 ? ["dockyard", "local"] : ["local", "dockyard"]);
   log(`per-operation: create+remove x${CREATE_SAMPLES}, Dockyard transport and local socket`);
   for (let i = 0; i < CREATE_SAMPLES; i++) {
     for (const m of order(i)) {
-      const [c, id] = await timed(() => methods[m].create(`${PREFIX}-op-${m}-${i}`));
-      const [r] = await timed(() => methods[m].remove(id));
-      samples[m].create.push(c);
-      samples[m].remove.push(r);
+      const [c, id] = await timed(() => methods[m]!.create!(`${PREFIX}-op-${m}-${i}`));
+      const [r] = await timed(() => methods[m]!.remove!(id));
+      samples[m]!.create!.push(c);
+      samples[m]!.remove!.push(r);
     }
   }
   out.dockyardMetrics = { ...transport.pool.metrics };
@@ -164,8 +168,8 @@ async function perOperation(h, local, cli) {
   transport.closeAll();
 
   // (c) the docker CLI over SSH, plain and with connection sharing.
-  for (const flavour of ["plain", "mux"]) {
-    const s = { inspect: [], create: [], remove: [] };
+  for (const flavour of ["plain", "mux"] as Flavour[]) {
+    const s: Record<Op, number[]> = { inspect: [], create: [], remove: [] };
     const before = cli.sshCount(flavour);
     const win = new SshdLogWindow(h.sshdLog);
     log(`per-operation: docker CLI over ssh (${flavour}): inspect x${INSPECT_SAMPLES}, create+rm x${CREATE_SAMPLES}`);
@@ -178,12 +182,12 @@ async function perOperation(h, local, cli) {
       s.remove.push(await cli.run(flavour, ["network", "rm", name]));
     }
     samples[`cli-${flavour}`] = s;
-    out[`cli-${flavour}`] = { sshProcesses: cli.sshCount(flavour) - before, sshdAcceptedAll: win.accepted().length, commands: 1 + INSPECT_SAMPLES + 2 * CREATE_SAMPLES };
+    out[`cli-${flavour}` as const] = { sshProcesses: cli.sshCount(flavour) - before, sshdAcceptedAll: win.accepted().length, commands: 1 + INSPECT_SAMPLES + 2 * CREATE_SAMPLES };
     if (flavour === "mux") {
       // One master for the whole section means one SSH handshake for all its commands.
       const masterAfter = cli.masterPid();
-      out["cli-mux"].masterPids = [masterBefore, masterAfter];
-      out["cli-mux"].oneMaster = masterBefore !== undefined && masterBefore === masterAfter;
+      out["cli-mux"]!.masterPids = [masterBefore, masterAfter];
+      out["cli-mux"]!.oneMaster = masterBefore !== undefined && masterBefore === masterAfter;
     }
   }
   await local.getNetwork(probeId).remove();
@@ -191,52 +195,52 @@ async function perOperation(h, local, cli) {
   for (const [m, s] of Object.entries(samples)) {
     out.methods[m] = Object.fromEntries(Object.entries(s).map(([op, xs]) => [op, summary(xs)]));
   }
-  return out;
+  return out as PerOperation;
 }
 
 // ---------------------------------------------------------------------------
 // Part 2: deployments of one Server + N Destinations, and the same N networks by the docker CLI.
 
-async function countNetworks(local, prefix) {
+async function countNetworks(local: Docker, prefix: string): Promise<number> {
   const nets = await local.listNetworks({ filters: { name: [prefix] } });
   return nets.filter((n) => n.Name.startsWith(prefix)).length;
 }
 
-function changes(summaryMap) {
+function changes(summaryMap: Record<string, number> | undefined): Record<string, number> {
   return Object.fromEntries(Object.entries(summaryMap ?? {}).filter(([op, n]) => op !== "same" && n > 0));
 }
 
 /** A `measureMedian` check that the operation changed nothing (preview results carry changeSummary, the others summary.resourceChanges). */
-function expectNoChanges(what) {
+function expectNoChanges(what: string): (r: OpResult) => void {
   return (r) => {
-    const c = changes(r.summary?.resourceChanges ?? r.changeSummary);
+    const c = changes("summary" in r ? r.summary.resourceChanges : r.changeSummary);
     if (Object.keys(c).length) throw new Error(`${what}: expected no changes, got ${JSON.stringify(c)}`);
   };
 }
 
 /** The first diagnostic of a failed pulumi command, for the report. */
-function firstError(err) {
-  const text = String(err?.message ?? err);
+function firstError(err: unknown): string {
+  const text = String((err as Error)?.message ?? err);
   const m = /^\s*error: (?!update failed)(.+)$/m.exec(text);
-  return (m ? m[1] : text.split("\n")[0]).trim().slice(0, 300);
+  return (m ? m[1]! : text.split("\n")[0]!).trim().slice(0, 300);
 }
 
 /** Run fn over items, at most `limit` at a time. */
-async function pool(items, limit, fn) {
+async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
   const worker = async () => {
-    while (next < items.length) await fn(items[next++]);
+    while (next < items.length) await fn(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-async function measureOp(h, cmd, name, fn) {
+async function measureOp<R>(h: BenchHost, cmd: TimedPulumiCommand, name: string, fn: () => Promise<R>): Promise<OpMeasure & { result: R }> {
   const sampler = startSampler(h.port);
   const win = new SshdLogWindow(h.sshdLog);
   const t0 = nowMs();
   const cpu0 = process.cpuUsage();
-  let result;
-  let error;
+  let result: R | undefined;
+  let error: unknown;
   try {
     result = await fn();
   } catch (err) {
@@ -249,8 +253,8 @@ async function measureOp(h, cmd, name, fn) {
   const accepted = win.accepted();
   const ports = new Set(watched.sshClientPorts);
   return {
-    result,
-    wallMs: cmd.lastRun[name],
+    result: result as R,
+    wallMs: cmd.lastRun[name]!,
     automationMs: totalMs,
     handshakes: accepted.filter((a) => ports.has(a.port)).length,
     sshdAcceptedAll: accepted.length,
@@ -268,15 +272,15 @@ async function measureOp(h, cmd, name, fn) {
  * with every run's time, the most handshakes and the highest peak RSS of any
  * run, and sshd's other connections summed. `check` sees each run's result.
  */
-async function measureMedian(h, cmd, name, fn, check = () => {}) {
-  const runs = [];
+async function measureMedian<R>(h: BenchHost, cmd: TimedPulumiCommand, name: string, fn: () => Promise<R>, check: (r: R) => void = () => {}): Promise<OpMeasure & { result: R }> {
+  const runs: Array<OpMeasure & { result: R }> = [];
   for (let i = 0; i < REPEATS; i++) {
     const r = await measureOp(h, cmd, name, fn);
     check(r.result);
     runs.push(r);
   }
   const sorted = [...runs].sort((a, b) => a.wallMs - b.wallMs);
-  const mid = sorted[Math.floor((sorted.length - 1) / 2)];
+  const mid = sorted[Math.floor((sorted.length - 1) / 2)]!;
   const handshakes = Math.max(...runs.map((r) => r.handshakes));
   const others = runs.reduce((a, r) => a + r.sshdAcceptedAll - r.handshakes, 0);
   return {
@@ -289,8 +293,8 @@ async function measureMedian(h, cmd, name, fn, check = () => {}) {
 }
 
 /** Input keys of the first resource of `type` in a stack's state, without the serialized provider. */
-async function inputKeys(stack, typeSuffix) {
-  const resources = (await stack.exportStack()).deployment?.resources ?? [];
+async function inputKeys(stack: Stack, typeSuffix: string): Promise<string[]> {
+  const resources: Array<{ type: string; urn: string; inputs?: Record<string, unknown> }> = (await stack.exportStack()).deployment?.resources ?? [];
   const r = resources.find((x) => x.type.endsWith(typeSuffix));
   if (!r) throw new Error(`no ${typeSuffix} in the stack`);
   return Object.keys(r.inputs ?? {}).filter((k) => k !== "__provider").sort();
@@ -299,12 +303,12 @@ async function inputKeys(stack, typeSuffix) {
 /**
  * Pulumi's own floor at this N: preview and refresh of (1) a program with no
  * resources and (2) the same number of no-op resources shaped like Dockyard's
- * (bench/lib/deploy.js), no SSH, no Docker. `destKeys` are the input keys of a
+ * (bench/lib/deploy.ts), no SSH, no Docker. `destKeys` are the input keys of a
  * real Destination: the no-op one must have the same, or the comparison is off.
  */
-async function pulumiFloor(h, cmd, binDir, n, live, destKeys) {
-  const out = {};
-  for (const kind of ["empty", "noop"]) {
+async function pulumiFloor(h: BenchHost, cmd: TimedPulumiCommand, binDir: string, n: number, live: Set<BenchStack>, destKeys: string[] | undefined): Promise<NonNullable<Deployment["pulumiFloor"]>> {
+  const out: Partial<NonNullable<Deployment["pulumiFloor"]>> = {};
+  for (const kind of ["empty", "noop"] as const satisfies BenchKind[]) {
     const networks = Array.from({ length: n }, (_, i) => `${PREFIX}-${kind}-n${n}-${i}`);
     const s = await createBenchStack({ cmd, binDir, h, networks, projectName: `${PREFIX}-${kind}-n${n}`, parallel: PARALLEL, kind });
     live.add(s);
@@ -314,30 +318,40 @@ async function pulumiFloor(h, cmd, binDir, n, live, destKeys) {
       if (kind === "noop") {
         const keys = await inputKeys(s.stack, ":NoopDestination");
         if (JSON.stringify(keys) !== JSON.stringify(destKeys)) {
-          throw new Error(`the no-op Destination's inputs (${keys.join(",")}) no longer match a Destination's (${destKeys.join(",")}): update bench/lib/deploy.js`);
+          throw new Error(`the no-op Destination's inputs (${keys.join(",")}) no longer match a Destination's (${(destKeys ?? []).join(",")}): update bench/lib/deploy.ts`);
         }
       }
       const preview = await measureMedian(h, cmd, "preview", s.preview, expectNoChanges(`${kind}: preview`));
       const refresh = await measureMedian(h, cmd, "refresh", () => s.refresh(), expectNoChanges(`${kind}: refresh`));
-      out[kind] = { preview: { wallMs: preview.wallMs, runsMs: preview.runsMs, cpuS: preview.cpuS }, refresh: { wallMs: refresh.wallMs, runsMs: refresh.runsMs, cpuS: refresh.cpuS } };
+      const floorOp = (m: OpMeasure): FloorOp => ({ wallMs: m.wallMs, runsMs: m.runsMs, cpuS: m.cpuS });
+      out[kind] = { preview: floorOp(preview), refresh: floorOp(refresh) };
     } finally {
       await s.cleanup({ destroy: true });
       live.delete(s);
     }
   }
-  return out;
+  return out as NonNullable<Deployment["pulumiFloor"]>;
 }
 
-async function deployment(h, local, cli, cmd, binDir, n, live, { cliLoops = true } = {}) {
+async function deployment(
+  h: BenchHost,
+  local: Docker,
+  cli: DockerCli,
+  cmd: TimedPulumiCommand,
+  binDir: string,
+  n: number,
+  live: Set<BenchStack>,
+  { cliLoops = true }: { cliLoops?: boolean } = {},
+): Promise<Deployment> {
   const prefix = `${PREFIX}-n${n}-`;
   const networks = Array.from({ length: n }, (_, i) => `${prefix}${i}`);
-  const res = { n, ops: {}, cli: {} };
+  const res = { n, ops: {}, cli: {} } as Deployment & { ops: Partial<Deployment["ops"]>; cli: Partial<Deployment["cli"]> };
   const s = await createBenchStack({ cmd, binDir, h, networks, projectName: `${PREFIX}-n${n}`, parallel: PARALLEL });
   live.add(s);
   let destroyed = false;
   try {
     log(`N=${n}: pulumi up`);
-    const up = await measureOp(h, cmd, "up", s.up);
+    const up = await measureOp(h, cmd, "up", () => s.up());
     const created = changes(up.result.summary.resourceChanges);
     if (created.create !== n + 2) throw new Error(`up: expected ${n + 2} creates, got ${JSON.stringify(created)}`);
     const onServer = await countNetworks(local, prefix);
@@ -345,18 +359,18 @@ async function deployment(h, local, cli, cmd, binDir, n, live, { cliLoops = true
     res.ops.up = up;
 
     log(`N=${n}: pulumi preview (no changes)`);
-    const preview = await measureMedian(h, cmd, "preview", s.preview, expectNoChanges("preview"));
+    const preview = await measureMedian<OpResult>(h, cmd, "preview", () => s.preview(), expectNoChanges("preview"));
     res.ops.preview = preview;
 
     log(`N=${n}: pulumi refresh`);
-    let refresh;
+    let refresh: OpMeasure & { result: RefreshResult };
     try {
       refresh = await measureMedian(h, cmd, "refresh", () => s.refresh());
     } catch (err) {
       // Measure the Destinations' refresh even when the Server's fails, and say so in the report.
       res.refreshFailure = firstError(err);
       log(`N=${n}: pulumi refresh failed (${res.refreshFailure}); measuring it again with the Server excluded`);
-      const resources = (await s.stack.exportStack()).deployment?.resources ?? [];
+      const resources: Array<{ type: string; urn: string }> = (await s.stack.exportStack()).deployment?.resources ?? [];
       const server = resources.find((r) => r.type.endsWith(":Server"));
       if (!server) throw err;
       refresh = await measureMedian(h, cmd, "refresh", () => s.refresh({ exclude: [server.urn] }));
@@ -367,7 +381,7 @@ async function deployment(h, local, cli, cmd, binDir, n, live, { cliLoops = true
     if (n > 0) res.destKeys = await inputKeys(s.stack, ":Destination");
 
     log(`N=${n}: pulumi destroy`);
-    const destroy = await measureOp(h, cmd, "destroy", s.destroy);
+    const destroy = await measureOp(h, cmd, "destroy", () => s.destroy());
     destroyed = true;
     const left = await countNetworks(local, prefix);
     if (left !== 0) throw new Error(`destroy: ${left} networks left on the server`);
@@ -387,24 +401,24 @@ async function deployment(h, local, cli, cmd, binDir, n, live, { cliLoops = true
   const floorPrefix = `${PREFIX}-floor-n${n}-`;
   const floorNames = Array.from({ length: n }, (_, i) => `${floorPrefix}${i}`);
   log(`N=${n}: local socket, ${FLOOR_CONCURRENCY} at a time: ${n} x create, ${n} x remove`);
-  const ids = [];
+  const ids: string[] = [];
   const [createMs] = await timed(() =>
-    pool(floorNames, FLOOR_CONCURRENCY, async (name) => ids.push((await local.createNetwork({ Name: name, Driver: "bridge", Labels: { "dybench.run": RUN_ID } })).id)),
+    pool(floorNames, FLOOR_CONCURRENCY, async (name: string) => ids.push((await local.createNetwork({ Name: name, Driver: "bridge", Labels: { "dybench.run": RUN_ID } })).id)),
   );
-  const [removeMs] = await timed(() => pool(ids, FLOOR_CONCURRENCY, (id) => local.getNetwork(id).remove()));
+  const [removeMs] = await timed(() => pool(ids, FLOOR_CONCURRENCY, (id: string) => local.getNetwork(id).remove()));
   res.floor = { concurrency: FLOOR_CONCURRENCY, createMs, removeMs };
 
   // The docker CLI over ssh, one command per network, sequential, as a script would.
   const cliPrefix = `${PREFIX}-cli-n${n}-`;
   const names = Array.from({ length: n }, (_, i) => `${cliPrefix}${i}`);
-  for (const verb of ["create", "inspect", "rm"]) {
+  for (const verb of ["create", "inspect", "rm"] as const) {
     log(`N=${n}: docker CLI over ssh: ${n} x network ${verb}`);
     const before = cli.sshCount("plain");
     const win = new SshdLogWindow(h.sshdLog);
     const ms = await cli.loop("plain", verb, names);
     res.cli[verb] = { wallMs: ms, handshakes: cli.sshCount("plain") - before, sshdAcceptedAll: win.accepted().length };
   }
-  return res;
+  return res as Deployment;
 }
 
 // ---------------------------------------------------------------------------
@@ -415,13 +429,13 @@ async function deployment(h, local, cli, cmd, binDir, n, live, { cliLoops = true
  * the daemon answers again and this run's leftovers are removed; the retry is
  * recorded in the results.
  */
-const retries = [];
-async function retryOnce(what, local, fn) {
+const retries: Array<{ what: string; error: string }> = [];
+async function retryOnce<T>(what: string, local: Docker, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    log(`${what} failed: ${String(err?.message ?? err).split("\n")[0]}; waiting for the daemon, then trying once more`);
-    retries.push({ what, error: String(err?.message ?? err).slice(0, 500) });
+    log(`${what} failed: ${String((err as Error)?.message ?? err).split("\n")[0]}; waiting for the daemon, then trying once more`);
+    retries.push({ what, error: String((err as Error)?.message ?? err).slice(0, 500) });
     for (let i = 0; i < 120; i++) {
       if (await local.ping().then(() => true, () => false)) break;
       await new Promise((r) => setTimeout(r, 1000));
@@ -431,7 +445,7 @@ async function retryOnce(what, local, fn) {
   }
 }
 
-async function removeLeftovers(local) {
+async function removeLeftovers(local: Docker): Promise<void> {
   const nets = await local.listNetworks({ filters: { name: [PREFIX] } }).catch(() => []);
   for (const n of nets) {
     if (n.Name.startsWith(PREFIX)) await local.getNetwork(n.Id).remove().catch(() => undefined);
@@ -447,9 +461,9 @@ async function main() {
   const local = new Docker({ socketPath: h.dockerSocket });
   const cli = new DockerCli(h, { prefix: PREFIX });
   const cmd = await timedPulumiCommand(binDir);
-  const live = new Set();
+  const live = new Set<BenchStack>();
   let interrupted = false;
-  const onSignal = async (sig) => {
+  const onSignal = async (sig: string) => {
     if (interrupted) return;
     interrupted = true;
     log(`${sig}: cleaning up`);
@@ -463,7 +477,7 @@ async function main() {
 
   const started = new Date();
   const t0 = nowMs();
-  const results = { runId: RUN_ID, started: started.toISOString(), loadStart: loadavg() };
+  const results: Partial<Results> & Pick<Results, "runId" | "started" | "loadStart"> = { runId: RUN_ID, started: started.toISOString(), loadStart: loadavg() };
   try {
     results.machine = await machine(local, binDir);
     log(`run ${RUN_ID}; load average ${results.loadStart}`);
@@ -489,7 +503,7 @@ async function main() {
   results.sizes = SIZES;
   results.repeats = REPEATS;
 
-  const text = report.render(results);
+  const text = report.render(results as Results);
   process.stdout.write(text);
   const dir = path.join(repoRoot, "bench", "results");
   fs.mkdirSync(dir, { recursive: true });
@@ -500,6 +514,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  process.stderr.write(`bench: FAILED: ${err?.stack ?? err}\n`);
+  process.stderr.write(`bench: FAILED: ${(err as Error)?.stack ?? err}\n`);
   process.exit(1);
 });

@@ -1,4 +1,3 @@
-"use strict";
 // The docker CLI talking to the test host over SSH (`docker -H ssh://…`), the
 // way a shell script (or Coolify) drives a remote daemon.
 //
@@ -14,16 +13,33 @@
 // does by default) and `mux` (OpenSSH connection sharing: ControlMaster auto +
 // ControlPersist, which Coolify enables): the first command's ssh becomes a
 // background master and later ones ride on it.
-const { execFile, execFileSync, spawn, spawnSync } = require("node:child_process");
-const fs = require("node:fs");
-const os = require("node:os");
-const path = require("node:path");
-const { nowMs } = require("./stats");
+import { execFile, execFileSync, spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { nowMs } from "./stats";
+import type { BenchHost } from "./deploy";
+
+export type Flavour = "plain" | "mux";
+
+interface FlavourSetup {
+  config: string;
+  bin: string;
+  counter: string;
+  env: NodeJS.ProcessEnv;
+}
 
 class DockerCli {
+  readonly dir: string;
+  readonly host: string;
+  readonly realSsh: string;
+  readonly flavours = {} as Record<Flavour, FlavourSetup>;
+
   /** @param h the test host's env.json */
-  constructor(h, { prefix = "dybench" } = {}) {
-    this.h = h;
+  constructor(
+    readonly h: BenchHost,
+    { prefix = "dybench" }: { prefix?: string } = {},
+  ) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-cli-`));
     this.host = `ssh://root@${h.host}:${h.port}`;
     this.realSsh = execFileSync("sh", ["-c", "command -v ssh"], { encoding: "utf8" }).trim();
@@ -32,8 +48,7 @@ class DockerCli {
     const hostPattern = Number(h.port) === 22 ? h.host : `[${h.host}]:${h.port}`;
     fs.writeFileSync(knownHosts, `${hostPattern} ${h.hostPublicKey}\n`);
     fs.mkdirSync(path.join(this.dir, "home"));
-    this.flavours = {};
-    for (const flavour of ["plain", "mux"]) {
+    for (const flavour of ["plain", "mux"] as const) {
       const lines = [
         `Host ${h.host}`,
         `  IdentityFile ${h.rootKey}`,
@@ -57,7 +72,7 @@ class DockerCli {
       const counter = path.join(this.dir, `ssh-count.${flavour}`);
       fs.writeFileSync(counter, "");
       fs.writeFileSync(path.join(bin, "ssh"), `#!/bin/sh\necho >>'${counter}'\nexec '${this.realSsh}' -F '${config}' "$@"\n`, { mode: 0o755 });
-      const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, HOME: path.join(this.dir, "home"), DOCKER_CONFIG: path.join(this.dir, "docker") };
+      const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, HOME: path.join(this.dir, "home"), DOCKER_CONFIG: path.join(this.dir, "docker") };
       delete env.DOCKER_HOST;
       delete env.DOCKER_CONTEXT;
       delete env.DOCKER_TLS_VERIFY;
@@ -66,14 +81,14 @@ class DockerCli {
   }
 
   /** ssh processes the wrapper has started for a flavour so far. */
-  sshCount(flavour) {
+  sshCount(flavour: Flavour): number {
     return fs.readFileSync(this.flavours[flavour].counter, "utf8").length;
   }
 
   /** Run `docker -H ssh://… <args>`; resolves to milliseconds taken (stdout discarded). */
-  run(flavour, args) {
+  run(flavour: Flavour, args: string[]): Promise<number> {
     const { env } = this.flavours[flavour];
-    return new Promise((resolve, reject) => {
+    return new Promise<number>((resolve, reject) => {
       const t0 = nowMs();
       execFile("docker", ["-H", this.host, ...args], { env, cwd: this.dir, maxBuffer: 64 << 20 }, (err, _out, stderr) => {
         const ms = nowMs() - t0;
@@ -87,16 +102,16 @@ class DockerCli {
    * A shell script's sequential loop: `for n in NAMES; do docker -H … network <verb> "$n"; done`,
    * run by bash with the given flavour's environment. Resolves to milliseconds for the whole loop.
    */
-  loop(flavour, verb, names) {
+  loop(flavour: Flavour, verb: string, names: string[]): Promise<number> {
     const { env } = this.flavours[flavour];
     const list = path.join(this.dir, `names-${process.pid}-${Date.now()}`);
     fs.writeFileSync(list, names.join("\n") + "\n");
     const script = `set -e\nwhile read -r n; do docker -H "$DOCKYARD_BENCH_HOST" network ${verb} "$n" >/dev/null; done <"$1"\n`;
-    return new Promise((resolve, reject) => {
+    return new Promise<number>((resolve, reject) => {
       const t0 = nowMs();
       const child = spawn("bash", ["-c", script, "bash", list], { env: { ...env, DOCKYARD_BENCH_HOST: this.host }, cwd: this.dir, stdio: ["ignore", "ignore", "pipe"] });
       let stderr = "";
-      child.stderr.on("data", (d) => (stderr += d));
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
       child.on("error", reject);
       child.on("close", (code) => {
         const ms = nowMs() - t0;
@@ -108,12 +123,12 @@ class DockerCli {
   }
 
   /** `ssh -O <command>` for the mux master; user and port as the docker CLI passes them, since they are part of ControlPath's %C. */
-  controlArgs(command) {
+  controlArgs(command: string): string[] {
     return ["-F", this.flavours.mux.config, "-l", "root", "-p", String(this.h.port), "-O", command, this.h.host];
   }
 
   /** Pid of the shared-connection (mux) master, or undefined when none runs. */
-  masterPid() {
+  masterPid(): number | undefined {
     // `ssh -O check` exits 0 and prints "Master running (pid=N)" on stderr when a master runs.
     const r = spawnSync(this.realSsh, this.controlArgs("check"), { encoding: "utf8", timeout: 10_000 });
     const m = r.status === 0 ? /pid=(\d+)/.exec(`${r.stdout}${r.stderr}`) : null;
@@ -121,7 +136,7 @@ class DockerCli {
   }
 
   /** Stop the shared-connection master, if one runs, and delete the temp dir. */
-  close() {
+  close(): void {
     try {
       execFileSync(this.realSsh, this.controlArgs("exit"), { stdio: "ignore", timeout: 10_000 });
     } catch {
@@ -131,4 +146,4 @@ class DockerCli {
   }
 }
 
-module.exports = { DockerCli };
+export { DockerCli };

@@ -1,21 +1,22 @@
-"use strict";
 // A bare HTTP/1.1 GET client over one already-open stream (a unix socket or an
 // SSH channel), one request at a time, kept alive. It exists to split the
 // cost of a Docker call into "the bytes' trip" and "the client library": it has
 // no agent, no retries, no timeouts, no JSON parsing.
 
-function rawHttp(stream) {
+import type { Duplex } from "node:stream";
+
+function rawHttp(stream: Duplex): (path: string) => Promise<void> {
   let buf = Buffer.alloc(0);
-  let pending;
-  stream.on("data", (d) => {
+  let pending: { resolve: () => void; reject: (err: Error) => void } | undefined;
+  stream.on("data", (d: Buffer) => {
     buf = Buffer.concat([buf, d]);
     drain();
   });
-  stream.on("error", (err) => pending?.reject(err));
+  stream.on("error", (err: Error) => pending?.reject(err));
   stream.on("close", () => pending?.reject(new Error("stream closed")));
 
   /** Length of one complete response at the start of buf, or -1. Throws on a non-2xx status. */
-  function completeLength() {
+  function completeLength(): number {
     const headEnd = buf.indexOf("\r\n\r\n");
     if (headEnd < 0) return -1;
     const head = buf.subarray(0, headEnd).toString("latin1");
@@ -37,29 +38,29 @@ function rawHttp(stream) {
     }
   }
 
-  function drain() {
+  function drain(): void {
     if (!pending) return;
-    let n;
+    let n: number;
     try {
       n = completeLength();
     } catch (err) {
       const p = pending;
       pending = undefined;
-      p.reject(err);
+      p?.reject(err as Error);
       return;
     }
     if (n < 0) return;
     buf = buf.subarray(n);
     const p = pending;
     pending = undefined;
-    p.resolve();
+    p?.resolve();
   }
 
   return (path) =>
-    new Promise((resolve, reject) => {
+    new Promise<void>((resolve, reject) => {
       pending = { resolve, reject };
       stream.write(`GET ${path} HTTP/1.1\r\nHost: docker\r\n\r\n`);
     });
 }
 
-module.exports = { rawHttp };
+export { rawHttp };

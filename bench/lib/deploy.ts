@@ -1,4 +1,3 @@
-"use strict";
 // Pulumi deployments of one Server plus N standalone Destinations on the test
 // host, driven through the Automation API with the CLI from scripts/pulumi-cli.
 //
@@ -7,14 +6,52 @@
 // downloads. The workspace dir is inside the repo (bench/results/work-*, git-
 // ignored) because the engine starts the dynamic-provider process there and
 // that process resolves @pulumi/pulumi and pulumi-dockyard from its cwd.
-const { spawn } = require("node:child_process");
-const { randomBytes } = require("node:crypto");
-const fs = require("node:fs");
-const os = require("node:os");
-const path = require("node:path");
-const { nowMs } = require("./stats");
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  LocalWorkspace,
+  PulumiCommand,
+  type DestroyOptions,
+  type DestroyResult,
+  type PreviewOptions,
+  type PreviewResult,
+  type PulumiFn,
+  type RefreshOptions,
+  type RefreshResult,
+  type Stack,
+  type UpOptions,
+  type UpResult,
+} from "@pulumi/pulumi/automation";
+import * as dockyard from "pulumi-dockyard";
 
-const repoRoot = path.resolve(__dirname, "..", "..");
+import { nowMs } from "./stats";
+
+/** The test host's env.json (scripts/testhost), as the benchmarks use it. */
+export interface BenchHost {
+  host: string;
+  port: number;
+  rootKey: string;
+  hostPublicKey: string;
+  dockerSocket: string;
+  stateDir?: string;
+  /** The main sshd's log (bench.ts adds it). */
+  sshdLog: string;
+}
+
+/** The repository: the first directory up from here with the package's package.json (this file runs compiled, from bench/.build). */
+function findRepoRoot(from: string): string {
+  for (let d = from; d !== path.dirname(d); d = path.dirname(d)) {
+    const pkg = path.join(d, "package.json");
+    if (fs.existsSync(pkg) && (JSON.parse(fs.readFileSync(pkg, "utf8")) as { name?: string }).name === "pulumi-dockyard") return d;
+  }
+  throw new Error(`no pulumi-dockyard package.json above ${from}`);
+}
+
+const repoRoot = findRepoRoot(__dirname);
 const PASSPHRASE = "dockyard-bench";
 
 /**
@@ -23,9 +60,13 @@ const PASSPHRASE = "dockyard-bench";
  * Automation API also runs `pulumi stack output` and `pulumi stack history`
  * after an operation; those are not counted).
  */
-async function timedPulumiCommand(binDir) {
-  const { PulumiCommand } = require("@pulumi/pulumi/automation");
-  const cmd = await PulumiCommand.get({ root: path.dirname(binDir), skipVersionCheck: true });
+/** The CLI handle, with its (undocumented) `run`, which every CLI invocation goes through. */
+type RunningPulumiCommand = PulumiCommand & { run(args: string[], ...rest: unknown[]): Promise<unknown> };
+
+export type TimedPulumiCommand = RunningPulumiCommand & { lastRun: Record<string, number> };
+
+async function timedPulumiCommand(binDir: string): Promise<TimedPulumiCommand> {
+  const cmd = (await PulumiCommand.get({ root: path.dirname(binDir), skipVersionCheck: true })) as TimedPulumiCommand;
   const run = cmd.run.bind(cmd);
   cmd.lastRun = {};
   cmd.run = async (args, ...rest) => {
@@ -33,17 +74,15 @@ async function timedPulumiCommand(binDir) {
     try {
       return await run(args, ...rest);
     } finally {
-      cmd.lastRun[args[0]] = nowMs() - t0;
+      cmd.lastRun[args[0]!] = nowMs() - t0;
     }
   };
   return cmd;
 }
 
 /** The inline program: one Server (key auth, host key pinned) and n Destinations. */
-function program(h, privateKey, networks) {
+function program(h: BenchHost, privateKey: string, networks: string[]): PulumiFn {
   return async () => {
-    const pulumi = require("@pulumi/pulumi");
-    const dockyard = require("pulumi-dockyard");
     const server = new dockyard.Server("server", {
       host: h.host,
       port: h.port,
@@ -57,7 +96,7 @@ function program(h, privateKey, networks) {
 }
 
 /** Pulumi's floor, part one: a program with no resources at all. */
-function emptyProgram() {
+function emptyProgram(): PulumiFn {
   return async () => ({});
 }
 
@@ -66,8 +105,8 @@ function emptyProgram() {
  * network's outputs), diff reports no change, read returns what it holds.
  * Serialized by Pulumi like Dockyard's shim, so it must be self-contained.
  */
-const noopProvider = {
-  async create(inputs) {
+const noopProvider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs: Record<string, any>) {
     const extra = inputs.network
       ? { networkId: "0".repeat(64), driver: "bridge", scope: "local", subnets: ["10.96.0.0/24"], adopted: false }
       : {
@@ -93,22 +132,31 @@ const noopProvider = {
   async diff() {
     return { changes: false, replaces: [], stables: [], deleteBeforeReplace: false };
   },
-  async read(id, props) {
+  async read(id: string, props?: Record<string, unknown>) {
     return { id, props };
   },
 };
+
+/** A dynamic resource of the no-op provider (pulumi.dynamic.Resource is abstract). */
+export class NoopResource extends pulumi.dynamic.Resource {
+  // Outputs, as the engine fills them in (declared, never assigned here).
+  declare readonly connection: pulumi.Output<unknown>;
+  declare readonly host: pulumi.Output<string>;
+  declare readonly dockerSocket: pulumi.Output<string>;
+  declare readonly name: pulumi.Output<string>;
+  declare readonly swarmRole: pulumi.Output<string | undefined>;
+}
 
 /**
  * Pulumi's floor, part two: a Server-like resource and n Destination-like
  * resources whose inputs have the shape the SDK sends for a Destination (the
  * same keys, the connection a secret built from the Server's outputs), served
  * by `noopProvider`. The difference between Dockyard and this is Dockyard's
- * own work; `sameShape` in bench.js checks that the keys still match.
+ * own work; `inputKeys` in bench.ts checks that the keys still match.
  */
-function noopProgram(h, privateKey, networks) {
+function noopProgram(h: BenchHost, privateKey: string, networks: string[]): PulumiFn {
   return async () => {
-    const pulumi = require("@pulumi/pulumi");
-    const server = new pulumi.dynamic.Resource(
+    const server = new NoopResource(
       noopProvider,
       "server",
       {
@@ -130,7 +178,7 @@ function noopProgram(h, privateKey, networks) {
     );
     networks.forEach(
       (network, i) =>
-        new pulumi.dynamic.Resource(
+        new NoopResource(
           noopProvider,
           `dest-${i}`,
           {
@@ -164,13 +212,33 @@ function noopProgram(h, privateKey, networks) {
 
 const PROGRAMS = { dockyard: program, empty: emptyProgram, noop: noopProgram };
 
+export type BenchKind = keyof typeof PROGRAMS;
+
+export interface BenchStackOptions {
+  cmd: TimedPulumiCommand;
+  binDir: string;
+  h: BenchHost;
+  networks: string[];
+  projectName: string;
+  parallel?: number;
+  kind?: BenchKind;
+}
+
+export interface BenchStack {
+  stack: Stack;
+  up(more?: UpOptions): Promise<UpResult>;
+  preview(more?: PreviewOptions): Promise<PreviewResult>;
+  refresh(more?: RefreshOptions): Promise<RefreshResult>;
+  destroy(more?: DestroyOptions): Promise<DestroyResult>;
+  cleanup(o: { destroy: boolean }): Promise<void>;
+}
+
 /**
  * A stack for `networks` on the test host. `cmd` from timedPulumiCommand;
  * `kind` picks the program: "dockyard" (default), "empty" or "noop".
  * Returns { stack, ops, cleanup }.
  */
-async function createBenchStack({ cmd, binDir, h, networks, projectName, parallel, kind = "dockyard" }) {
-  const { LocalWorkspace } = require("@pulumi/pulumi/automation");
+async function createBenchStack({ cmd, binDir, h, networks, projectName, parallel, kind = "dockyard" }: BenchStackOptions): Promise<BenchStack> {
   const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), `${projectName}-`));
   const workDir = path.join(repoRoot, "bench", "results", `work-${projectName}-${randomBytes(4).toString("hex")}`);
   fs.mkdirSync(workDir, { recursive: true });
@@ -191,7 +259,7 @@ async function createBenchStack({ cmd, binDir, h, networks, projectName, paralle
   const rmDirs = () => {
     for (const d of [workDir, tempDir]) fs.rmSync(d, { recursive: true, force: true, maxRetries: 3 });
   };
-  let stack;
+  let stack: Stack;
   try {
     stack = await LocalWorkspace.createStack(
       { projectName, stackName: "bench", program: PROGRAMS[kind](h, privateKey, networks) },
@@ -211,11 +279,11 @@ async function createBenchStack({ cmd, binDir, h, networks, projectName, paralle
   const opts = parallel ? { parallel } : {};
   return {
     stack,
-    up: (more) => stack.up({ ...opts, ...more }),
-    preview: (more) => stack.preview({ ...opts, ...more }),
-    refresh: (more) => stack.refresh({ ...opts, ...more }),
-    destroy: (more) => stack.destroy({ ...opts, ...more }),
-    async cleanup({ destroy }) {
+    up: (more?: UpOptions) => stack.up({ ...opts, ...more }),
+    preview: (more?: PreviewOptions) => stack.preview({ ...opts, ...more }),
+    refresh: (more?: RefreshOptions) => stack.refresh({ ...opts, ...more }),
+    destroy: (more?: DestroyOptions) => stack.destroy({ ...opts, ...more }),
+    async cleanup({ destroy }: { destroy: boolean }) {
       if (destroy) await stack.destroy(opts).catch(() => undefined);
       await stack.workspace.removeStack("bench", { force: true }).catch(() => undefined);
       rmDirs();
@@ -224,17 +292,28 @@ async function createBenchStack({ cmd, binDir, h, networks, projectName, paralle
 }
 
 /**
- * Start bench/lib/sampler.js watching this process's descendants. `stop()`
+ * Start lib/sampler.js (compiled, beside this file) watching this process's descendants. `stop()`
  * resolves to its JSON summary.
  */
-function startSampler(sshPort, intervalMs = 50) {
+export interface SamplerSummary {
+  samples: number;
+  intervalMs: number;
+  providerPids: number[];
+  providerPeakRssKb: number;
+  enginePeakRssKb: number;
+  providerCpuS: number;
+  engineCpuS: number;
+  sshClientPorts: number[];
+}
+
+function startSampler(sshPort: number, intervalMs = 50): { stop(): Promise<SamplerSummary>; kill(): void } {
   const child = spawn(process.execPath, [path.join(__dirname, "sampler.js"), String(process.pid), String(sshPort), String(intervalMs)], {
     stdio: ["pipe", "pipe", "inherit"],
   });
   let out = "";
   child.stdout.setEncoding("utf8");
-  child.stdout.on("data", (d) => (out += d));
-  const done = new Promise((resolve, reject) => {
+  child.stdout.on("data", (d: string) => (out += d));
+  const done = new Promise<SamplerSummary>((resolve, reject) => {
     child.on("error", reject);
     child.on("close", (code) => {
       try {
@@ -255,4 +334,4 @@ function startSampler(sshPort, intervalMs = 50) {
   };
 }
 
-module.exports = { timedPulumiCommand, createBenchStack, startSampler, repoRoot };
+export { timedPulumiCommand, createBenchStack, startSampler, repoRoot };
