@@ -2,7 +2,8 @@ import { defineConfig } from "vitest/config";
 
 // Three tiers. `unit` needs no services. `integration` drives a real dockerd
 // through a real sshd (started by scripts/testhost). `e2e` drives the real
-// Pulumi CLI. `npm test` runs all three in that order.
+// Pulumi CLI. `npm test` runs all three in that order. (test/tools/ holds
+// tools, not tests: scripts/record-fixture runs the fixture recorder.)
 export default defineConfig({
   test: {
     passWithNoTests: true,
@@ -30,15 +31,6 @@ export default defineConfig({
           testTimeout: 600_000,
           hookTimeout: 600_000,
           fileParallelism: false,
-        },
-      },
-      {
-        // Tools, not checks: `npx vitest run --project tools` (never run by npm test).
-        test: {
-          name: "tools",
-          include: ["test/tools/**/*.test.ts"],
-          testTimeout: 600_000,
-          hookTimeout: 600_000,
         },
       },
     ],

@@ -7,22 +7,18 @@
 //
 // Run `npm run build` first: the packed copy holds dist/.
 
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { createCliWorld, type CliWorld } from "../support/cli";
+import { createProgramDir, removeProgramDir } from "../support/program";
 import { ensurePulumiCli, repoRoot } from "../support/pulumi";
 import { cleanup, read, testHost, type TestHost } from "../support/testhost";
 import { loadWorkflow, pulumiCommands } from "../support/workflow";
 import { inspectNetwork } from "./helpers";
-
-const NEWEST = (JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { devDependencies: Record<string, string> })
-    .devDependencies["@pulumi/pulumi"]!;
 
 const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
 import * as dockyard from "pulumi-dockyard";
@@ -57,25 +53,12 @@ const stack = "prod";
 beforeAll(async () => {
     await ensurePulumiCli();
     h = testHost();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockyard-cli-previews-"));
-    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: cli-previews\nruntime:\n  name: nodejs\n  options:\n    packagemanager: npm\n");
-    fs.writeFileSync(
-        path.join(dir, "package.json"),
-        JSON.stringify({
-            name: "cli-previews",
-            main: "index.ts",
-            devDependencies: { "@types/node": "^22", typescript: "^5.0.0" },
-            dependencies: { "@pulumi/pulumi": NEWEST, "pulumi-dockyard": `file:${repoRoot}` },
-        }),
-    );
-    // A packed copy, as the examples install it: one @pulumi/pulumi, the program's.
-    fs.writeFileSync(path.join(dir, ".npmrc"), "install-links=true\n");
-    fs.copyFileSync(path.join(repoRoot, "examples", "standalone", "tsconfig.json"), path.join(dir, "tsconfig.json"));
-    fs.writeFileSync(path.join(dir, "index.ts"), PROGRAM);
-    execFileSync("npm", ["install", "--no-audit", "--no-fund"], {
-        cwd: dir,
-        stdio: ["ignore", "pipe", "pipe"],
-        env: { ...process.env, PATH: [path.join(repoRoot, "node_modules", ".bin"), process.env.PATH ?? ""].join(path.delimiter) },
+    dir = createProgramDir({
+        name: "cli-previews",
+        program: PROGRAM,
+        dependencies: { "pulumi-dockyard": `file:${repoRoot}` },
+        // A packed copy, as the examples install it: one @pulumi/pulumi, the program's.
+        npmrc: "install-links=true\n",
     });
     world = await createCliWorld();
     await world.run(dir, ["stack", "init", stack, "--secrets-provider", "passphrase"]);
@@ -91,7 +74,7 @@ afterAll(async () => {
         if (world && dir) await world.run(dir, ["destroy", "--yes"], { allowFailure: true });
     } finally {
         world?.cleanup();
-        if (dir) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+        removeProgramDir(dir);
         cleanup(prefix);
     }
 });

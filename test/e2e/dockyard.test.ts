@@ -5,8 +5,8 @@
 //
 // The provider process loads the compiled package: run `npm run build` first.
 //
-// Recording the upgrade fixture (test/fixtures/state-0.1.0.json) anew:
-//   npx vitest run --project tools   (test/tools/record-fixture.ts)
+// Recording an upgrade fixture for a new release: scripts/record-fixture
+// (test/tools/record-fixture.ts; see test/fixtures/README.md).
 
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
@@ -14,16 +14,17 @@ import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { changesOf, cleanupAllTestStacks, createTestStack, ensurePulumiCli, TestStack } from "../support/pulumi";
-import { cleanup, docker, dockerOk, read, testHost, type TestHost } from "../support/testhost";
+import { changesOf, cleanupAllTestStacks, createTestStack, TestStack } from "../support/pulumi";
+import { cleanup, docker, dockerOk, read, type TestHost } from "../support/testhost";
 import {
+    CLI_SETUP_TIMEOUT,
     fill,
     inspectNetwork,
     isSecretValue,
-    loadDockyard,
     loadExampleRunner,
     networksOwnedBy,
     placeholdersIn,
+    setUpDockyard,
     stepRecorder,
     type ExportedDeployment,
 } from "./helpers";
@@ -39,10 +40,8 @@ let h: TestHost;
 let dockyard: typeof import("pulumi-dockyard");
 
 beforeAll(async () => {
-    await ensurePulumiCli(); // a cold build takes far longer than hookTimeout
-    h = testHost();
-    dockyard = loadDockyard();
-}, 60 * 60_000);
+    ({ h, dockyard } = await setUpDockyard());
+}, CLI_SETUP_TIMEOUT);
 
 afterAll(async () => {
     try {
@@ -396,7 +395,7 @@ describe("a state recorded by an earlier version", () => {
         const recorded = deployment.deployment.resources;
         const byName = (name: string) => recorded.find((r) => r.urn.endsWith(`::${name}`))!;
         createRecordedNetworks(byName);
-        // The program that recorded the fixture (test/tools/record-fixture.test.ts), run by the current code.
+        // The program that recorded the fixture (test/tools/record-fixture.ts), run by the current code.
         let withGone = true;
         const program = async () => {
             const cfg = new pulumi.Config();

@@ -15,7 +15,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 import { createCliWorld, type CliWorld } from "../support/cli";
-import { repoRoot, type ExportedResource } from "../support/pulumi";
+import { pathWith } from "../support/paths";
+import type { ExportedResource } from "../support/pulumi";
 import type { ExampleRunner } from "./helpers";
 
 export type ConfigMap = Record<string, { value: string; secret?: boolean }>;
@@ -68,7 +69,7 @@ export function installExample(dir: string): void {
             cwd: dir,
             encoding: "utf8",
             stdio: ["ignore", "pipe", "pipe"],
-            env: { ...process.env, PATH: [path.join(repoRoot, "node_modules", ".bin"), process.env.PATH ?? ""].join(path.delimiter) },
+            env: { ...process.env, PATH: pathWith() },
         });
     } catch (err) {
         const e = err as { stdout?: string; stderr?: string; message: string };

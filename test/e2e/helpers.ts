@@ -8,8 +8,8 @@ import * as path from "node:path";
 
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 
-import { repoRoot } from "../support/pulumi";
-import { docker, dockerOk } from "../support/testhost";
+import { ensurePulumiCli, repoRoot } from "../support/pulumi";
+import { docker, dockerOk, testHost, type TestHost } from "../support/testhost";
 
 const nativeRequire = createRequire(__filename);
 
@@ -25,6 +25,19 @@ export function loadDockyard(): typeof import("pulumi-dockyard") {
     }
     warnIfStale(entry);
     return nativeRequire("pulumi-dockyard") as typeof import("pulumi-dockyard");
+}
+
+/** Hook timeout for a set-up that may build the Pulumi CLI: a cold build takes far longer than hookTimeout. */
+export const CLI_SETUP_TIMEOUT = 60 * 60_000;
+
+/**
+ * What a file that deploys Dockyard through the Automation API needs, in its
+ * beforeAll (with CLI_SETUP_TIMEOUT): the Pulumi CLI (built on first use),
+ * the test host's details, and the built package.
+ */
+export async function setUpDockyard(): Promise<{ h: TestHost; dockyard: typeof import("pulumi-dockyard") }> {
+    await ensurePulumiCli();
+    return { h: testHost(), dockyard: loadDockyard() };
 }
 
 /** The example runner's helpers (scripts/run-example.js). */

@@ -5,18 +5,14 @@
 // it: the stack's config and secret keys, project and stack, dry-run in
 // previews only, and TypeScript checked (a type error fails the run).
 
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { createCliWorld, type CliWorld } from "../support/cli";
+import { createProgramDir, removeProgramDir } from "../support/program";
 import { ensurePulumiCli, repoRoot } from "../support/pulumi";
-
-const NEWEST = (JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { devDependencies: Record<string, string> })
-    .devDependencies["@pulumi/pulumi"]!;
 
 const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
 
@@ -35,20 +31,7 @@ let world: CliWorld;
 
 beforeAll(async () => {
     await ensurePulumiCli();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockyard-langhost-"));
-    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: langhost-check\nruntime:\n  name: nodejs\n  options:\n    packagemanager: npm\n");
-    fs.writeFileSync(
-        path.join(dir, "package.json"),
-        JSON.stringify({ name: "langhost-check", main: "index.ts", devDependencies: { "@types/node": "^22", typescript: "^5.0.0" }, dependencies: { "@pulumi/pulumi": NEWEST } }),
-    );
-    // As examples/*/tsconfig.json (what `pulumi new typescript` writes).
-    fs.copyFileSync(path.join(repoRoot, "examples", "standalone", "tsconfig.json"), path.join(dir, "tsconfig.json"));
-    fs.writeFileSync(path.join(dir, "index.ts"), PROGRAM);
-    execFileSync("npm", ["install", "--no-audit", "--no-fund"], {
-        cwd: dir,
-        stdio: ["ignore", "pipe", "pipe"],
-        env: { ...process.env, PATH: [path.join(repoRoot, "node_modules", ".bin"), process.env.PATH ?? ""].join(path.delimiter) },
-    });
+    dir = createProgramDir({ name: "langhost-check", program: PROGRAM });
     world = await createCliWorld();
     await world.run(dir, ["stack", "init", "dev", "--secrets-provider", "passphrase"]);
     await world.run(dir, ["config", "set", "greeting", "hello"]);
@@ -57,7 +40,7 @@ beforeAll(async () => {
 
 afterAll(() => {
     world?.cleanup();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    removeProgramDir(dir);
 });
 
 describe("the test language host", () => {

@@ -10,9 +10,9 @@ import { randomBytes } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { changesOf, cleanupAllTestStacks, createTestStack, ensurePulumiCli, type TestStack } from "../support/pulumi";
-import { cleanup, docker, dockerOk, read, testHost, type TestHost } from "../support/testhost";
-import { inspectNetwork, isSecretValue, loadDockyard } from "./helpers";
+import { changesOf, cleanupAllTestStacks, createTestStack, type TestStack } from "../support/pulumi";
+import { cleanup, docker, dockerOk, read, type TestHost } from "../support/testhost";
+import { CLI_SETUP_TIMEOUT, inspectNetwork, isSecretValue, setUpDockyard } from "./helpers";
 
 const DESTINATION_TYPE = "pulumi-nodejs:dynamic/dockyard:Destination";
 const hex = () => randomBytes(4).toString("hex");
@@ -21,10 +21,8 @@ let h: TestHost;
 let dockyard: typeof import("pulumi-dockyard");
 
 beforeAll(async () => {
-    await ensurePulumiCli();
-    h = testHost();
-    dockyard = loadDockyard();
-}, 60 * 60_000);
+    ({ h, dockyard } = await setUpDockyard());
+}, CLI_SETUP_TIMEOUT);
 
 afterAll(async () => {
     await cleanupAllTestStacks();

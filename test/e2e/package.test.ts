@@ -17,19 +17,13 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { createCliWorld, type CliWorld } from "../support/cli";
+import { LOWEST_PULUMI, NEWEST_PULUMI, pathWith } from "../support/paths";
+import { writeProgram } from "../support/program";
 import { changesOf, ensurePulumiCli, repoRoot } from "../support/pulumi";
 import { read, testHost, type TestHost } from "../support/testhost";
 import { inspectNetwork } from "./helpers";
 
-const rootPackage = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as {
-    peerDependencies: Record<string, string>;
-    devDependencies: Record<string, string>;
-};
-/** The ends of the declared range: its floor, and the version the repository develops against (the newest). */
-const LOWEST = /^\^(\d+\.\d+\.\d+)$/.exec(rootPackage.peerDependencies["@pulumi/pulumi"] ?? "")?.[1];
-const NEWEST = rootPackage.devDependencies["@pulumi/pulumi"];
-
-const npmEnv = { ...process.env, PATH: [path.join(repoRoot, "node_modules", ".bin"), process.env.PATH ?? ""].join(path.delimiter) };
+const npmEnv = { ...process.env, PATH: pathWith() };
 
 function sh(cmd: string, args: string[], cwd: string): string {
     try {
@@ -49,7 +43,7 @@ let h: TestHost;
 beforeAll(async () => {
     await ensurePulumiCli();
     h = testHost();
-    expect(LOWEST, "peerDependencies names @pulumi/pulumi as ^X.Y.Z").toBeDefined();
+    expect(LOWEST_PULUMI, "peerDependencies names @pulumi/pulumi as ^X.Y.Z").toBeDefined();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dockyard-package-"));
 
     // The working tree as a clean clone has it: what git tracks or would
@@ -80,66 +74,32 @@ afterAll(() => {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 3 });
 });
 
+const PROGRAM = [
+    `import * as pulumi from "@pulumi/pulumi";`,
+    `import * as dockyard from "pulumi-dockyard";`,
+    ``,
+    `const cfg = new pulumi.Config();`,
+    `const server = new dockyard.Server("server", {`,
+    `    host: cfg.require("host"),`,
+    `    port: cfg.requireNumber("port"),`,
+    `    privateKey: cfg.requireSecret("sshKey"),`,
+    `    hostKey: cfg.require("hostKey"),`,
+    `});`,
+    `const apps = new dockyard.Destination("apps", { server, network: cfg.require("network") });`,
+    ``,
+    `export const dockerVersion: pulumi.Output<string> = server.dockerVersion;`,
+    `export const networkId = apps.networkId;`,
+    ``,
+].join("\n");
+
 /** A project like `pulumi new typescript` makes, depending on @pulumi/pulumi `version` and on pulumi-dockyard `spec`. */
 function writeProject(dir: string, name: string, version: string, spec: string): void {
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: ${name}\nruntime:\n  name: nodejs\n  options:\n    packagemanager: npm\ndescription: Dockyard from the packed package\n`);
-    fs.writeFileSync(
-        path.join(dir, "package.json"),
-        JSON.stringify(
-            {
-                name,
-                main: "index.ts",
-                devDependencies: { "@types/node": "^22", typescript: "^5.0.0" },
-                dependencies: { "@pulumi/pulumi": version, "pulumi-dockyard": spec },
-            },
-            null,
-            4,
-        ),
-    );
-    fs.writeFileSync(
-        path.join(dir, "tsconfig.json"),
-        JSON.stringify(
-            {
-                compilerOptions: {
-                    strict: true,
-                    outDir: "bin",
-                    target: "es2020",
-                    module: "commonjs",
-                    moduleResolution: "node",
-                    sourceMap: true,
-                    experimentalDecorators: true,
-                    pretty: true,
-                    noFallthroughCasesInSwitch: true,
-                    noImplicitReturns: true,
-                    forceConsistentCasingInFileNames: true,
-                },
-                files: ["index.ts"],
-            },
-            null,
-            4,
-        ),
-    );
-    fs.writeFileSync(
-        path.join(dir, "index.ts"),
-        [
-            `import * as pulumi from "@pulumi/pulumi";`,
-            `import * as dockyard from "pulumi-dockyard";`,
-            ``,
-            `const cfg = new pulumi.Config();`,
-            `const server = new dockyard.Server("server", {`,
-            `    host: cfg.require("host"),`,
-            `    port: cfg.requireNumber("port"),`,
-            `    privateKey: cfg.requireSecret("sshKey"),`,
-            `    hostKey: cfg.require("hostKey"),`,
-            `});`,
-            `const apps = new dockyard.Destination("apps", { server, network: cfg.require("network") });`,
-            ``,
-            `export const dockerVersion: pulumi.Output<string> = server.dockerVersion;`,
-            `export const networkId = apps.networkId;`,
-            ``,
-        ].join("\n"),
-    );
+    writeProgram(dir, {
+        name,
+        program: PROGRAM,
+        dependencies: { "@pulumi/pulumi": version, "pulumi-dockyard": spec },
+        description: "Dockyard from the packed package",
+    });
 }
 
 /** Every installed @pulumi/pulumi under `dir` (`npm ls`), as name@version paths. */
@@ -183,11 +143,23 @@ describe("npm pack on a clean clone", () => {
         }
         expect(packedFiles.filter((f) => !f.startsWith("dist/sdk/") && !f.startsWith("dist/provider/") && !besides.includes(f))).toEqual([]);
     });
+
+    it("ships, under dist/, each module of provider/ and sdk/ once, as JavaScript and its declarations, and no source maps", () => {
+        // The sources the package is built from (tsconfig.json's include), as clean-clone paths.
+        const sources = sh("git", ["ls-files", "--cached", "--others", "--exclude-standard", "--", "provider/*.ts", "sdk/*.ts"], repoRoot)
+            .split("\n")
+            .filter((f) => f && !f.endsWith(".d.ts") && fs.existsSync(path.join(repoRoot, f)));
+        expect(sources.length).toBeGreaterThan(0);
+        const expected = sources.flatMap((f) => [`dist/${f.replace(/\.ts$/, ".js")}`, `dist/${f.replace(/\.ts$/, ".d.ts")}`]).sort();
+        // Anything else under dist/ (source maps naming .ts files the package does not hold,
+        // a stale module of an earlier build, compiled tests or examples) is not for users.
+        expect(packedFiles.filter((f) => f.startsWith("dist/"))).toEqual(expected);
+    });
 });
 
 describe.each([
-    ["lowest", () => LOWEST!],
-    ["newest", () => NEWEST!],
+    ["lowest", () => LOWEST_PULUMI!],
+    ["newest", () => NEWEST_PULUMI],
 ])("the packed package with the %s @pulumi/pulumi, in a project outside the repository", (_label, version) => {
     it("installs with one @pulumi/pulumi, then creates, previews no changes and destroys through the pulumi binary", async () => {
         const v = version();
@@ -231,7 +203,7 @@ describe("an install from a git URL", () => {
         git("add", "-A");
         git("commit", "-q", "-m", "clean clone");
         const dir = path.join(tmp, "app-git");
-        writeProject(dir, "dockyard-git", NEWEST!, `git+file://${clone}`);
+        writeProject(dir, "dockyard-git", NEWEST_PULUMI, `git+file://${clone}`);
         sh("npm", ["install", "--no-audit", "--no-fund"], dir);
         expect(fs.existsSync(path.join(dir, "node_modules", "pulumi-dockyard", "dist", "sdk", "index.js"))).toBe(true);
         expect(pulumiCopies(dir)).toHaveLength(1);

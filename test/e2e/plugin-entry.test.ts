@@ -14,6 +14,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 
+import { pathWith, repoBin } from "../support/paths";
 import { repoRoot } from "../support/pulumi";
 
 const req = createRequire(path.join(repoRoot, "package.json"));
@@ -28,7 +29,7 @@ afterEach(() => {
 
 /** Start a plugin, read the port it prints, and ask it for its schema. */
 async function schemaOf(cmd: string, args: string[]): Promise<Record<string, any>> {
-    const env = { ...process.env, PATH: [path.join(repoRoot, "node_modules", ".bin"), process.env.PATH].join(path.delimiter) };
+    const env = { ...process.env, PATH: pathWith() };
     const child = spawn(cmd, args, { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
     children.push(child);
     let stderr = "";
@@ -69,7 +70,7 @@ describe("the plugin provider starts and serves its schema", () => {
     it("from the package directory, as the Node.js runtime starts a PulumiPlugin.yaml plugin", async () => {
         expect(fs.readFileSync(path.join(repoRoot, "PulumiPlugin.yaml"), "utf8")).toMatch(/^runtime: nodejs$/m);
         const runPlugin = req.resolve("@pulumi/pulumi/cmd/run-plugin");
-        const s = await schemaOf(path.join(repoRoot, "node_modules", ".bin", "node"), [runPlugin, repoRoot]);
+        const s = await schemaOf(path.join(repoBin, "node"), [runPlugin, repoRoot]);
         expect(s.name).toBe("dockyard");
         expect(s.version).toBe(JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")).version);
         expect(s.resources["dockyard:index:Destination"].inputProperties.connection.description).toMatch(/connection/);

@@ -6,6 +6,7 @@
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { pathWith } from "../support/paths";
 import { createTestStack, ensurePulumiCli, repoRoot, type TestStack } from "../support/pulumi";
 import { cleanup, docker, dockerOk, read, testHost, uniq } from "../support/testhost";
 import { loadDockyard } from "./helpers";
@@ -27,7 +28,7 @@ describe("TypeScript: Destination from a written-out connection; getNetworks", (
                 const scan = dockyard.getNetworksOutput({ connection }, { dependsOn: [dest] });
                 return { networkId: dest.networkId, name: dest.name, networks: scan.networks };
             },
-            envVars: { PATH: [bin, path.join(repoRoot, "bin"), path.join(repoRoot, "node_modules", ".bin"), process.env.PATH ?? ""].join(path.delimiter) },
+            envVars: { PATH: pathWith(bin, path.join(repoRoot, "bin")) },
         });
     });
     afterAll(async () => {

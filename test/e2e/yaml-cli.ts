@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
+import { pathWith } from "../support/paths";
 import { ensurePulumiCli, repoRoot, TEST_PASSPHRASE } from "../support/pulumi";
 
 let yamlBin: Promise<string> | undefined;
@@ -50,7 +51,7 @@ export class YamlStack {
             PULUMI_SKIP_UPDATE_CHECK: "1",
             PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
             // The plugin is `#!/usr/bin/env node`: the project's Node 22 goes first.
-            PATH: [cli, yaml, path.join(repoRoot, "node_modules", ".bin"), process.env.PATH ?? ""].join(path.delimiter),
+            PATH: pathWith(cli, yaml),
             ...extraEnv,
         };
         await this.ok("stack", "init");

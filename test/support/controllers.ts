@@ -1,30 +1,48 @@
-import { createControllers, type Controllers, type DestinationState, type ServerState } from "../../provider";
+import { expect } from "vitest";
+import { createControllers, type Controllers, type DestinationInputs, type DestinationState, type ServerState } from "../../provider";
 import { rootServer, type TestHost } from "./testhost";
 
-/** Controllers on a fresh transport, plus helpers that run check first, as the engine does. */
-export function harness() {
-  const ctl: Controllers = createControllers({ log: () => undefined });
+export interface HarnessOptions {
+  /** Controllers to drive (default: fresh ones on a fresh transport, logging nothing). */
+  controllers?: Controllers;
+  /** The Pulumi project and stack the destinations' owner and URN name (default: itest, stack). */
+  project?: string;
+  stack?: string;
+  /** Destination inputs every destination gets unless its own inputs say otherwise. */
+  destinationDefaults?: Record<string, unknown>;
+}
+
+export type Harness = ReturnType<typeof harness>;
+
+/** Controllers, plus helpers that run check first, as the engine does. */
+export function harness(opts: HarnessOptions = {}) {
+  const ctl: Controllers = opts.controllers ?? createControllers({ log: () => undefined });
+  const project = opts.project ?? "itest";
+  const stack = opts.stack ?? "stack";
   return {
     ctl,
     async createServer(news: Record<string, unknown>): Promise<{ id: string; state: ServerState }> {
       const checked = ctl.server.check(undefined, news);
-      if (checked.failures.length) throw new Error(`check failed: ${JSON.stringify(checked.failures)}`);
+      expect(checked.failures).toEqual([]);
       return ctl.server.create(checked.inputs);
     },
     async rootServer(h: TestHost, extra: Record<string, unknown> = {}) {
       return this.createServer(rootServer(h, extra));
     },
-    checkDestination(server: ServerState, news: Record<string, unknown>, olds?: Record<string, unknown>) {
+    /** A destination's checked inputs, with what the SDK derives from the server and the resource filled in. */
+    checkDestination(server: ServerState, news: Record<string, unknown>, olds?: Record<string, unknown>): DestinationInputs {
+      const name = String(news.network ?? "dest");
       const checked = ctl.destination.check(olds, {
         connection: server.connection,
         serverName: server.name,
         serverSwarmRole: server.swarmRole,
-        owner: `itest/stack/${String(news.network ?? "dest")}`,
-        serverId: "itest-server",
-        resourceUrn: `urn:pulumi:stack::itest::pulumi-nodejs:dynamic/dockyard:Destination::${String(news.network ?? "dest")}`,
+        owner: `${project}/${stack}/${name}`,
+        serverId: `${project}-server`,
+        resourceUrn: `urn:pulumi:${stack}::${project}::pulumi-nodejs:dynamic/dockyard:Destination::${name}`,
+        ...opts.destinationDefaults,
         ...news,
       });
-      if (checked.failures.length) throw new Error(`check failed: ${JSON.stringify(checked.failures)}`);
+      expect(checked.failures).toEqual([]);
       return checked.inputs;
     },
     async createDestination(server: ServerState, news: Record<string, unknown>): Promise<{ id: string; state: DestinationState }> {

@@ -44,8 +44,9 @@ import {
     UpResult,
 } from "@pulumi/pulumi/automation";
 
-/** Repository root, computed from this file's location (test/support/). */
-export const repoRoot: string = path.resolve(__dirname, "..", "..");
+import { pathWith, repoRoot } from "./paths";
+
+export { repoRoot };
 
 /** Parent of every e2e workDir; listed in .gitignore. */
 export const e2eWorkRoot: string = path.join(repoRoot, ".e2e-work");
@@ -124,9 +125,7 @@ export function pulumiEnv(binDir: string, tempDir: string): Record<string, strin
         // The CLI bin dir (the engine also looks next to `pulumi` for the
         // launcher) and the repo's node_modules/.bin, whose `node` is the
         // Node 22 the project pins: the launcher runs the first `node` on PATH.
-        PATH: [binDir, path.join(repoRoot, "node_modules", ".bin"), process.env.PATH ?? ""].join(
-            path.delimiter,
-        ),
+        PATH: pathWith(binDir),
     };
 }
 

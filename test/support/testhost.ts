@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ConnectionSpec } from "../../provider";
+import { repoRoot } from "./paths";
 
 /** Connection details of the local test host, as `scripts/testhost up` writes them. */
 export interface TestHost {
@@ -44,7 +45,7 @@ export interface TestHost {
   stateDir: string;
 }
 
-export const repoRoot = join(__dirname, "..", "..");
+export { repoRoot };
 
 export function testHost(): TestHost {
   const dir = process.env.DOCKYARD_TESTHOST_DIR ?? "/var/lib/dockyard-testhost";
