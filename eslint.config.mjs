@@ -97,6 +97,7 @@ export default defineConfig(
   // The provider and the SDK run remote commands only as quoted argv arrays.
   {
     files: ["provider/**/*.ts", "sdk/**/*.ts"],
+    ignores: ["**/*.d.ts"],
     plugins: { dockyard },
     rules: { "dockyard/remote-command": "error" },
   },
