@@ -2,12 +2,10 @@
 // (as the engine calls it, before anything else): every case fails naming the
 // field, and nothing reaches a server: no SSH handshake, no TCP connection.
 // Cases already in server-check.test.ts and destination-check.test.ts are not
-// repeated here. Then: no remote command is a shell string built from input.
+// repeated here. That no remote command is a shell string built from input
+// is the lint rule dockyard/remote-command (tools/eslint/remote-command.js).
 
-import { readFileSync, readdirSync } from "node:fs";
 import { createServer, type Server as NetServer } from "node:net";
-import { join } from "node:path";
-import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sshKeygen } from "../support/keys";
 import { createControllers, type Controllers } from "../../provider";
@@ -324,93 +322,4 @@ describe("Destination: malformed input fails naming the field, and nothing reach
   });
 
   it("reached no server", () => expectNothingReachedAServer());
-});
-
-// ------------------------------------------------------------------------
-// Remote commands. The provider runs two kinds of remote command (docker
-// system dial-stdio and `id`); each must be an argv array quoted by
-// `shellCommand`, never a string assembled from input. This reads the
-// provider's source with the TypeScript compiler and checks every call that
-// could start a process. shellQuote itself is tested in primitives.test.ts
-// and, for arbitrary arguments, in property.test.ts.
-
-describe("no remote command is built by concatenating input into a shell string", () => {
-  const root = join(__dirname, "..", "..");
-  const files = ["provider", "sdk"].flatMap((d) =>
-    (readdirSync(join(root, d), { recursive: true }) as string[]).filter((f) => f.endsWith(".ts")).map((f) => join(root, d, f)),
-  );
-  const program = ts.createProgram(files, { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, strict: true, esModuleInterop: true, skipLibCheck: true, noEmit: true });
-  const checker = program.getTypeChecker();
-  const sources = program.getSourceFiles().filter((s) => files.includes(s.fileName));
-
-  interface Site {
-    where: string;
-    callee: string;
-    firstArg: ts.Expression | undefined;
-  }
-  const sites: Site[] = [];
-  const imports: string[] = [];
-  for (const sf of sources) {
-    const visit = (node: ts.Node): void => {
-      if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) imports.push(node.moduleSpecifier.text);
-      if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === "require" && node.arguments[0] && ts.isStringLiteral(node.arguments[0])) {
-        imports.push(node.arguments[0].text);
-      }
-      if (ts.isCallExpression(node)) {
-        const callee = node.expression;
-        const name = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : "";
-        if (/^(exec|execSync|execFile|execFileSync|spawn|spawnSync|fork|shell)$/.test(name)) {
-          // RegExp#exec runs no process.
-          const receiver = ts.isPropertyAccessExpression(callee) ? checker.getTypeAtLocation(callee.expression) : undefined;
-          if (!(receiver && checker.typeToString(receiver) === "RegExp")) {
-            const { line } = sf.getLineAndCharacterOfPosition(node.getStart());
-            sites.push({ where: `${sf.fileName.slice(root.length + 1)}:${line + 1}`, callee: name, firstArg: node.arguments[0] });
-          }
-        }
-      }
-      ts.forEachChild(node, visit);
-    };
-    visit(sf);
-  }
-
-  it("found the provider's remote commands (the scan is not vacuous)", () => {
-    expect(sources.length).toBeGreaterThan(10);
-    expect(sites.filter((s) => s.callee === "exec").length).toBeGreaterThanOrEqual(2);
-  });
-
-  it("starts no local process and opens no remote shell", () => {
-    expect(imports.filter((m) => /child_process/.test(m))).toEqual([]);
-    expect(sites.filter((s) => s.callee !== "exec").map((s) => s.where)).toEqual([]);
-  });
-
-  it("passes every remote command through shellCommand, as an argv array with no `sh -c`", () => {
-    for (const s of sites) {
-      const arg = s.firstArg;
-      const ok = arg !== undefined && ts.isCallExpression(arg) && ts.isIdentifier(arg.expression) && arg.expression.text === "shellCommand";
-      if (!ok) throw new Error(`${s.where}: ${s.callee}(…) is not given shellCommand(argv): ${arg?.getText() ?? "(nothing)"}`);
-      const argv = (arg as ts.CallExpression).arguments[0]!;
-      const argvType = checker.typeToString(checker.getTypeAtLocation(argv));
-      expect(argvType, `${s.where}: argv type`).toMatch(/^(readonly )?string\[\]$/);
-      // Literal arrays: no shell interpreter with -c (that would make one argument a script).
-      const literals = ts.isArrayLiteralExpression(argv) ? [argv] : [];
-      if (ts.isIdentifier(argv)) {
-        const decl = checker.getSymbolAtLocation(argv)?.valueDeclaration;
-        if (decl && ts.isVariableDeclaration(decl) && decl.initializer) {
-          const init = decl.initializer;
-          const branches = ts.isConditionalExpression(init) ? [init.whenTrue, init.whenFalse] : [init];
-          for (const b of branches) if (ts.isArrayLiteralExpression(b)) literals.push(b);
-        }
-      }
-      for (const lit of literals) {
-        const words = lit.elements.map((e) => (ts.isStringLiteral(e) ? e.text : "<expr>"));
-        expect(words[0], `${s.where}: ${lit.getText()}`).not.toMatch(/^(sh|bash|dash|zsh|env|eval)$/);
-        expect(words, `${s.where}: ${lit.getText()}`).not.toContain("-c");
-      }
-    }
-  });
-
-  it("shellCommand quotes every element (the only place a command string is made)", () => {
-    const shell = readFileSync(join(root, "provider", "transport", "shell.ts"), "utf8");
-    expect(shell).toMatch(/argv\.map\(shellQuote\)\.join\(" "\)/);
-  });
 });
