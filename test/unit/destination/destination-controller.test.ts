@@ -13,6 +13,9 @@ import {
   UnsupportedError,
 } from "../../../provider/errors";
 import type { DestinationState } from "../../../provider/destination/destination-types";
+import { DestinationController } from "../../../provider/destination/destination-controller";
+import { checkDestination } from "../../../provider/destination/destination-check";
+import type { Transport } from "../../../provider/transport/engine-client";
 import { world } from "../../support/fake-world";
 
 afterEach(() => {
@@ -691,5 +694,68 @@ describe("delete", () => {
     expect(r.state.ownerId).toBeUndefined();
     await w.destinations.delete(legacy, r.state);
     expect(w.daemon.peek(legacy)).toBeUndefined();
+  });
+});
+
+// A stand-in client (only the calls this path makes), from before the fake engine existed.
+const cutOffInputs = checkDestination(undefined, {
+  connection: { host: "h", port: 22, user: "root", dockerSocket: "/var/run/docker.sock", perDialTimeout: 15, dialErrorLimit: 10 },
+  serverName: "web",
+  serverSwarmRole: "none",
+  owner: "p/s/prod",
+  network: "prod",
+  subnet: "10.1.0.0/24",
+}).inputs;
+
+describe("a create cut off after Docker made the network", () => {
+  const target = "root@h:22";
+  const created = "0123456789abcdef0123456789abcdef";
+  /** A client whose link breaks right after the create call; `removeFails` decides whether the rollback gets through. */
+  function brokenAfterCreate(removeFails: boolean, failure: () => Error = () => new ConnectionError(target, "connection reset by the server")) {
+    const removed: string[] = [];
+    const client = {
+      target,
+      listNetworks: async () => [],
+      createNetwork: async () => created,
+      inspectNetwork: async () => {
+        throw failure();
+      },
+      removeNetwork: async (id: string) => {
+        if (removeFails) throw new ConnectionError(target, "connection refused: is sshd listening on port 22?");
+        removed.push(id);
+      },
+    };
+    const ctl = new DestinationController({ docker: () => client } as unknown as Transport, () => {});
+    return { ctl, removed };
+  }
+
+  it("removes it again and reports the original failure", async () => {
+    const { ctl, removed } = brokenAfterCreate(false);
+    const err = await ctl.create(cutOffInputs).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect((err as Error).message).toBe("root@h:22: connection reset by the server");
+    expect(removed).toEqual([created]);
+  });
+
+  it("when removing fails too, names the network left behind once, keeps the error's kind and says what the next up does", async () => {
+    const { ctl } = brokenAfterCreate(true);
+    const err = await ctl.create(cutOffInputs).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect((err as ConnectionError).code).toBe("CONNECTION");
+    expect((err as Error).message).toBe(
+      "root@h:22: network 'prod' (id 0123456789ab) was created but setting it up failed (connection reset by the server). " +
+        "Removing it failed too, so it is left on the server; the next `pulumi up` takes it over.",
+    );
+  });
+
+  it("when removing fails too, an UnsupportedError stays one", async () => {
+    const { ctl } = brokenAfterCreate(true, () => new UnsupportedError(`${target}: the daemon cannot do that`));
+    const err = await ctl.create(cutOffInputs).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnsupportedError);
+    expect((err as DockyardError).code).toBe("UNSUPPORTED");
+    expect((err as Error).message).toBe(
+      "root@h:22: network 'prod' (id 0123456789ab) was created but setting it up failed (the daemon cannot do that). " +
+        "Removing it failed too, so it is left on the server; the next `pulumi up` takes it over.",
+    );
   });
 });

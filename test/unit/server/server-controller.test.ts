@@ -9,6 +9,8 @@ import { fakeHostKey, FakeDaemons } from "../../support/fake-engine";
 import { world } from "../../support/fake-world";
 import { ServerController } from "../../../provider/server/server-controller";
 import type { ResourceController } from "../../../provider/resource";
+import { createControllers, UNKNOWN } from "../../../provider";
+import { checkServer } from "../../../provider/server/server-check";
 import type { ServerInputs, ServerState } from "../../../provider/server/server-types";
 
 describe("Server create", () => {
@@ -202,5 +204,45 @@ describe("Server delete", () => {
     await ctl.delete(id, state);
     expect(w.daemon.calls.length).toBe(before);
     expect(w.daemons.connections.length).toBe(connections);
+  });
+});
+
+// Diff is pure: no transport is used.
+const { server: diffing } = createControllers();
+
+const serverInputs = checkServer({ host: "10.9.8.7", password: "pw" }, {}).inputs;
+const serverState = { ...serverInputs, connection: { ...serverInputs, dockerSocket: serverInputs.dockerSocket } } as unknown as ServerState;
+
+describe("Server diff", () => {
+  it("reports no change for identical inputs", () => {
+    expect(diffing.diff("id", serverState, serverInputs)).toMatchObject({ changes: false, replaces: [], updates: [] });
+  });
+  it("updates connection settings in place", () => {
+    const d = diffing.diff("id", serverState, { ...serverInputs, port: 2222, user: "deploy", password: "rotated" });
+    expect(d).toMatchObject({ changes: true, replaces: [] });
+    expect(d.updates).toEqual(["port", "user", "password"]);
+  });
+  it("replaces on a different host or socket", () => {
+    expect(diffing.diff("id", serverState, { ...serverInputs, host: "10.9.8.6" }).replaces).toEqual(["host"]);
+    expect(diffing.diff("id", serverState, { ...serverInputs, dockerSocket: "/run/other.sock" }).replaces).toEqual(["dockerSocket"]);
+  });
+  it("treats unknown values as changes", () => {
+    expect(diffing.diff("id", serverState, { ...serverInputs, host: UNKNOWN }).replaces).toEqual(["host"]);
+  });
+  it("keeps the recorded host key stable through in-place updates, except a new hostKey", () => {
+    expect(diffing.diff("id", serverState, { ...serverInputs, port: 2222 }).stables).toEqual(["hostPublicKey", "hostKeyFingerprint"]);
+    const rotated = diffing.diff("id", serverState, { ...serverInputs, hostKey: "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU" });
+    expect(rotated).toMatchObject({ changes: true, replaces: [], updates: ["hostKey"] });
+    expect(rotated.stables).not.toContain("hostPublicKey");
+    expect(rotated.stables).not.toContain("hostKeyFingerprint");
+    const unknown = diffing.diff("id", serverState, { ...serverInputs, hostKey: UNKNOWN });
+    expect(unknown.stables).not.toContain("hostPublicKey");
+  });
+  it("updates in place, keeping the host key outputs, when the host differs only in letter case (same machine)", () => {
+    const named = { ...serverState, host: "Web-1.Example.COM" } as ServerState;
+    const d = diffing.diff("id", named, { ...serverInputs, host: "web-1.example.com" });
+    expect(d).toMatchObject({ changes: true, replaces: [], updates: ["host"] });
+    expect(d.stables).toEqual(["hostPublicKey", "hostKeyFingerprint"]);
+    expect(diffing.diff("id", named, { ...serverInputs, host: "web-2.example.com" }).replaces).toEqual(["host"]);
   });
 });
