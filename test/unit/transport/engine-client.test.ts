@@ -292,12 +292,12 @@ describe("DockerClient over the Engine API of the fake daemon", () => {
     const held = new FakeDaemon({ target: "root@slow:22" });
     const slow = await serveEngine(held);
     try {
-      const client = new DockerClient(slow.session(), "/var/run/docker.sock", { timeoutMs: 200 });
+      const client = new DockerClient(slow.session(), "/var/run/docker.sock", { timeoutMs: 500 });
       await client.ping();
       const hangs = [held.hang("inspectNetwork"), held.hang("inspectNetwork"), held.hang("inspectNetwork")];
       const err = await client.inspectNetwork("bridge").catch((e: unknown) => e);
       expect(err).toBeInstanceOf(TimeoutError);
-      expect((err as Error).message).toBe("root@slow:22: Docker network inspect bridge timed out after 200 ms");
+      expect((err as Error).message).toBe("root@slow:22: Docker network inspect bridge timed out after 500 ms");
       expect(held.callsTo("inspectNetwork")).toHaveLength(3);
       const create = held.hang("createNetwork");
       await expect(client.createNetwork({ Name: "n" })).rejects.toBeInstanceOf(TimeoutError);

@@ -1,5 +1,5 @@
 import type { ClientChannel } from "ssh2";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { TimeoutError } from "../../../provider/errors";
 import { endpointKey, openChannel } from "../../../provider/transport/ssh";
 
@@ -20,18 +20,28 @@ describe("opening a channel with a deadline", () => {
     return ch;
   };
 
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("returns the channel when it arrives in time", async () => {
+    vi.useFakeTimers();
     const ch = fakeChannel();
-    const got = await openChannel("t", "opening x", 1000, (cb) => setTimeout(() => cb(undefined, ch as unknown as ClientChannel), 5));
+    const opening = openChannel("t", "opening x", 1000, (cb) => setTimeout(() => cb(undefined, ch as unknown as ClientChannel), 5));
+    await vi.advanceTimersByTimeAsync(5);
+    const got = await opening;
     expect(got).toBe(ch);
     expect(ch.closed).toBe(0);
   });
 
   it("times out, and closes a channel that arrives after the deadline instead of leaking it", async () => {
+    vi.useFakeTimers();
     const ch = fakeChannel();
     let deliver: () => void = () => undefined;
     const opening = openChannel("t", "opening x", 20, (cb) => (deliver = () => cb(undefined, ch as unknown as ClientChannel)));
-    await expect(opening).rejects.toBeInstanceOf(TimeoutError);
+    const timedOut = expect(opening).rejects.toBeInstanceOf(TimeoutError);
+    await vi.advanceTimersByTimeAsync(20);
+    await timedOut;
     deliver();
     expect(ch.closed).toBe(1);
   });
