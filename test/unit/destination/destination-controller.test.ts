@@ -329,6 +329,28 @@ describe("create rolls back what it made when setting it up fails", () => {
     expect(w.daemon.userNetworks()).toEqual([]);
   });
 
+  it("a connect that fails otherwise: the failure, after the network is removed again", async () => {
+    const w = world();
+    w.daemon.addContainer("proxy");
+    const broken = reset();
+    w.daemon.fail("connectContainer", broken);
+    const err = await w.destinations.create(w.inputs({ connect: ["proxy"] })).catch((e: unknown) => e);
+    expect(err).toBe(broken);
+    expect(w.daemon.userNetworks()).toEqual([]);
+  });
+
+  it("a container that cannot be detached again: the network is left, and the message says so", async () => {
+    const w = world();
+    w.daemon.addContainer("proxy");
+    w.daemon.fail("inspectNetwork", new TimeoutError("root@web1:22", "Docker network inspect x", 30_000), { match: () => w.daemon.callsTo("connectContainer").length > 0 });
+    w.daemon.fail("disconnectContainer", reset());
+    const err = await w.destinations.create(w.inputs({ connect: ["proxy"] })).catch((e: unknown) => e);
+    expect((err as DockyardError).code).toBe("TIMEOUT");
+    expect((err as Error).message).toMatch(/was created but setting it up failed \(Docker network inspect x timed out after 30000 ms\)\. Removing it failed too/);
+    expect(w.daemon.callsTo("removeNetwork")).toEqual([]);
+    expect(w.daemon.userNetworks()).toEqual(["prod"]);
+  });
+
   it("a failure after the network was made removes it and reports the failure", async () => {
     const w = world();
     const broken = reset();
@@ -383,6 +405,13 @@ describe("create rolls back what it made when setting it up fails", () => {
       expect(err).toBeInstanceOf(DockyardError);
       expect((err as DockyardError).code).toBe("DOCKER_API");
       expect(masked(err)).toBe(left("network inspect x: Docker answered 500: boom"));
+    });
+
+    it("a thrown value that is not an Error is named as it is", async () => {
+      const w = failing("a string" as unknown as Error);
+      const err = await w.destinations.create(w.inputs()).catch((e: unknown) => e);
+      expect((err as DockyardError).code).toBe("CONNECTION");
+      expect(masked(err)).toBe(left("a string"));
     });
 
     it("an error that is not Dockyard's counts as a connection failure", async () => {
@@ -626,6 +655,19 @@ describe("delete", () => {
       `root@web1:22: network 'other' (id ${stranger.slice(0, 12)}) was not created by this destination and was not adopted; leaving it in place and forgetting it.`,
     ]);
     expect(w.daemon.callsTo("removeNetwork")).toEqual([]);
+  });
+
+  it("without a logger of its own, the warning goes to console.warn", async () => {
+    const w = world();
+    const { state } = await w.destinations.create(w.inputs());
+    const stranger = w.daemon.addNetwork({ Name: "other" });
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    try {
+      await new DestinationController(w.daemons).delete(stranger, { ...state, networkId: stranger });
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining("was not created by this destination and was not adopted"));
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it("an adopted network is removed (it was taken over on request)", async () => {

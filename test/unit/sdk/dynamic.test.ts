@@ -170,3 +170,20 @@ describe("the adapter's diff", () => {
     expect(r.changes).toBe(true);
   });
 });
+
+describe("the process-wide providers the serialized shim calls", () => {
+  it("are adapters over one set of controllers, made once and shared", async () => {
+    const { getControllers, providers } = await import("../../../sdk/dynamic");
+    const ctl = getControllers();
+    expect(getControllers()).toBe(ctl);
+    expect(providers.server).toBe(providers.server);
+    expect(providers.destination).toBe(providers.destination);
+    for (const p of [providers.server, providers.destination]) {
+      for (const op of ["check", "diff", "create", "read", "update", "delete"] as const) expect(typeof p[op]).toBe("function");
+    }
+    // A check goes to the shared Server controller and touches no server.
+    const r = await providers.server.check!({}, { host: "web1", password: "pw" });
+    expect(r.failures).toEqual([]);
+    expect(ctl.transport.pool.size).toBe(0);
+  });
+});
