@@ -126,7 +126,7 @@ describe("Destination check", () => {
   });
 });
 
-// Generated network names and the name and connect rules (from test/unit/destination-owner.test.ts).
+// Generated network names, and the rules for swarm network names and for containers named in connect.
 const urnOf = (name: string, parents = "") =>
   `urn:pulumi:dev::proj::${parents}pulumi-nodejs:dynamic/dockyard:Destination::${name}`;
 const unnamed = {

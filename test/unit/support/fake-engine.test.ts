@@ -240,16 +240,16 @@ describe("the fake daemon's faults and call record", () => {
     const d = new FakeDaemon();
     const boom = new Error("boom");
     d.fail("createNetwork", boom);
-    await expect(d.createNetwork({ Name: "a" })).rejects.toBe(boom);
-    expect(d.peek("a")).toBeUndefined();
+    await expect(d.createNetwork({ Name: "net-a" })).rejects.toBe(boom);
+    expect(d.peek("net-a")).toBeUndefined();
     d.fail("createNetwork", boom, { after: true });
-    await expect(d.createNetwork({ Name: "b" })).rejects.toBe(boom);
-    expect(d.peek("b")).toBeDefined();
-    d.fail("inspectNetwork", boom, { match: (args) => args[0] === "b" });
+    await expect(d.createNetwork({ Name: "net-b" })).rejects.toBe(boom);
+    expect(d.peek("net-b")).toBeDefined();
+    d.fail("inspectNetwork", boom, { match: (args) => args[0] === "net-b" });
     await d.inspectNetwork("bridge");
     expect(d.pendingFaults).toBe(1);
-    await expect(d.inspectNetwork("b")).rejects.toBe(boom);
-    await d.inspectNetwork("b");
+    await expect(d.inspectNetwork("net-b")).rejects.toBe(boom);
+    await d.inspectNetwork("net-b");
     expect(d.pendingFaults).toBe(0);
   });
 
