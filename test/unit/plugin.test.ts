@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import { DESTINATION_FIELDS } from "../../provider/destination/destination-fields";
 import type { Field } from "../../provider/fields";
 import { SERVER_FIELDS } from "../../provider/server/server-fields";
-import { checkConnection } from "../../provider/connection";
 import { UNKNOWN } from "../../provider";
 import { DockyardProvider, ownerOf } from "../../sdk/plugin/provider";
 import { parseImportId } from "../../sdk/plugin/import";
@@ -101,14 +100,6 @@ describe("plugin diff", () => {
     expect(await p.diff("abc", destUrn, state, relabel)).toMatchObject({ changes: true, replaces: ["labels"] });
     const rename = (await p.check(destUrn, inputs, { connection, network: "prod", labels: { a: "1" }, name: "Prod" })).inputs;
     expect(await p.diff("abc", destUrn, state, rename)).toMatchObject({ changes: true, replaces: [] });
-  });
-});
-
-describe("checkConnection", () => {
-  it("reports a missing or malformed connection naming the field", () => {
-    expect(checkConnection(undefined).failures[0]?.property).toBe("connection");
-    expect(checkConnection("x").failures[0]?.property).toBe("connection");
-    expect(checkConnection({ host: "h", extra: 1 }, "connection", { SSH_AUTH_SOCK: "/s" }).failures.map((f) => f.property)).toEqual(["connection.extra"]);
   });
 });
 

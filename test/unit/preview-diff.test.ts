@@ -1,12 +1,9 @@
-// What a preview says when a Server changes under its Destinations, and what
-// the adapter hands the engine so it can name the changed inputs. Pure logic:
+// What a preview says when a Server changes under its Destinations. Pure logic:
 // no transport is used.
 import { describe, expect, it } from "vitest";
-import type * as pulumi from "@pulumi/pulumi";
-import { createControllers, UNKNOWN, type DestinationState, type ResourceController, type ServerState } from "../../provider";
+import { createControllers, UNKNOWN, type DestinationState, type ServerState } from "../../provider";
 import { checkDestination } from "../../provider/destination/destination-check";
 import { checkServer } from "../../provider/server/server-check";
-import { adapt } from "../../sdk/dynamic";
 
 const { server, destination } = createControllers();
 
@@ -115,32 +112,3 @@ describe("Server diff", () => {
   });
 });
 
-describe("the adapter's diff", () => {
-  const provider = "exports.handler = () => ({});";
-  const fake = (r: { changes: boolean; replaces?: string[]; inputsInStep?: boolean }): ResourceController<object, object> => ({
-    check: () => ({ inputs: {}, failures: [] }),
-    diff: () => ({ changes: r.changes, replaces: r.replaces ?? [], updates: [], stables: [], deleteBeforeReplace: false, inputsInStep: r.inputsInStep ?? true }),
-    create: async () => ({ id: "x", state: {} }),
-    read: async () => undefined,
-    update: async () => ({}),
-    delete: async () => {},
-  });
-  const diff = (p: pulumi.dynamic.ResourceProvider, olds: object, news: object) => p.diff!("id", olds, news);
-
-  it("no change is 'none'", async () => {
-    expect((await diff(adapt(fake({ changes: false })), { __provider: provider }, { __provider: provider })).changes).toBe(false);
-  });
-  it("a change leaves the naming of the changed inputs to the engine (it compares recorded and new inputs)", async () => {
-    const r = await diff(adapt(fake({ changes: true, replaces: ["labels"] })), { __provider: provider }, { __provider: provider });
-    expect(r.changes).toBeUndefined();
-    expect(r.replaces).toEqual(["labels"]);
-  });
-  it("but says 'changes' itself when the engine's comparison would name the serialized provider", async () => {
-    const r = await diff(adapt(fake({ changes: true })), { __provider: provider }, { __provider: provider + " " });
-    expect(r.changes).toBe(true);
-  });
-  it("or when the recorded inputs may lag behind the state (written before inputs were kept in step)", async () => {
-    const r = await diff(adapt(fake({ changes: true, inputsInStep: false })), { __provider: provider }, { __provider: provider });
-    expect(r.changes).toBe(true);
-  });
-});

@@ -1,8 +1,6 @@
 import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
-import { MAX_SESSIONS, SessionSlots, openSession } from "../../provider/transport/session-slots";
-import { hostKeyAlgorithms } from "../../provider/transport/hostkey";
-import { dialStdioArgv } from "../../provider/transport/dial-stdio";
+import { MAX_SESSIONS, SessionSlots, openSession } from "../../../provider/transport/session-slots";
 
 class FakeChannel extends EventEmitter {
   close(): void {
@@ -57,21 +55,5 @@ describe("session slots", () => {
     ).rejects.toThrow(/prohibited/);
     // The failed open released its slot: the next caller does not wait.
     await openSession(slots, async () => new FakeChannel());
-  });
-});
-
-describe("host-key algorithms", () => {
-  it("negotiates the pinned key's own algorithm; nothing is forced for a fingerprint", () => {
-    expect(hostKeyAlgorithms("ssh-rsa AAAAB3NzaC1yc2E")).toEqual(["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"]);
-    expect(hostKeyAlgorithms("ecdsa-sha2-nistp256 AAAA")).toEqual(["ecdsa-sha2-nistp256"]);
-    expect(hostKeyAlgorithms("ssh-ed25519 AAAA")).toEqual(["ssh-ed25519"]);
-    expect(hostKeyAlgorithms("SHA256:" + "A".repeat(43))).toBeUndefined();
-    expect(hostKeyAlgorithms(undefined)).toBeUndefined();
-  });
-});
-
-describe("dial-stdio", () => {
-  it("always names the socket, the default one too", () => {
-    expect(dialStdioArgv("/var/run/docker.sock")).toEqual(["docker", "-H", "unix:///var/run/docker.sock", "system", "dial-stdio"]);
   });
 });

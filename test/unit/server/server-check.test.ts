@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { sshKeygen } from "../support/keys";
-import { checkServer } from "../../provider/server/server-check";
-import { UNKNOWN } from "../../provider/resource";
+import { sshKeygen } from "../../support/keys";
+import { checkServer } from "../../../provider/server/server-check";
+import { UNKNOWN } from "../../../provider/resource";
 
 const key = sshKeygen().private;
 const encrypted = sshKeygen("ed25519", { passphrase: "s3cret" }).private;

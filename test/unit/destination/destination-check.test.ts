@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkDestination } from "../../provider/destination/destination-check";
-import { UNKNOWN } from "../../provider/resource";
+import { checkDestination } from "../../../provider/destination/destination-check";
+import { UNKNOWN } from "../../../provider/resource";
 
 const connection = { host: "127.0.0.1", port: 22, user: "root", dockerSocket: "/var/run/docker.sock", perDialTimeout: 15, dialErrorLimit: 10 };
 const base = {
@@ -123,5 +123,86 @@ describe("Destination check", () => {
 
   it("does not judge values that are not known yet (preview)", () => {
     expect(failures({ connection: UNKNOWN, subnet: UNKNOWN, labels: UNKNOWN })).toEqual([]);
+  });
+});
+
+// Generated network names, and the rules for swarm network names and for containers named in connect.
+const urnOf = (name: string, parents = "") =>
+  `urn:pulumi:dev::proj::${parents}pulumi-nodejs:dynamic/dockyard:Destination::${name}`;
+const unnamed = {
+  connection,
+  serverName: "web-1",
+  owner: "proj/dev/net",
+  serverId: "0b8e3c1e-1111-4111-8111-111111111111",
+  resourceUrn: urnOf("net"),
+};
+const SWARM_NAME = /^[a-zA-Z0-9](?:[-_]*[A-Za-z0-9]+)*$/;
+
+function generated(extra: Record<string, unknown> = {}): string {
+  const r = checkDestination(undefined, { ...unnamed, ...extra });
+  expect(r.failures).toEqual([]);
+  return r.inputs.network;
+}
+
+describe("generated network names", () => {
+  it("are the same on every run of the same resource of the same stack", () => {
+    // A create cut off before the engine recorded it is retried with no olds.
+    expect(generated()).toBe(generated());
+    expect(generated()).toMatch(/^net-[0-9a-f]{8}$/);
+  });
+
+  it("without a Server id (a destination given a connection) still differ by URN, and stay the same per resource", () => {
+    const noServer = { serverId: undefined };
+    expect(generated(noServer)).toBe(generated(noServer));
+    expect(generated(noServer)).not.toBe(generated());
+    expect(generated({ ...noServer, resourceUrn: urnOf("net", "app:A$") })).not.toBe(generated(noServer));
+  });
+
+  it("differ for a stack with the same project and stack names in another backend (another Server id)", () => {
+    expect(generated({ serverId: "7c2d9f00-2222-4222-8222-222222222222" })).not.toBe(generated());
+  });
+
+  it("differ for two components of one stack each declaring Destination(\"net\")", () => {
+    const a = generated({ resourceUrn: urnOf("net", "app:A$") });
+    const b = generated({ resourceUrn: urnOf("net", "app:B$") });
+    expect(a).not.toBe(b);
+    expect(a).toMatch(/^net-/);
+    expect(b).toMatch(/^net-/);
+  });
+
+  it("are valid swarm network names (at most 63 characters) whatever the resource name", () => {
+    for (const name of ["x".repeat(250), "web.front.v2", "a..b", "9-lives_", "-lead"]) {
+      for (const type of ["swarm", "standalone"]) {
+        const n = generated({ owner: `proj/dev/${name}`, resourceUrn: urnOf(name), type });
+        expect(n.length, n).toBeLessThanOrEqual(63);
+        expect(n, n).toMatch(SWARM_NAME);
+      }
+    }
+  });
+
+  it("are not known while the Server's id is not (a preview of a new stack)", () => {
+    const r = checkDestination(undefined, { ...unnamed, serverId: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" });
+    expect(r.failures).toEqual([]);
+    expect(r.inputs.network).toBe("04da6b54-80e4-46f7-96ec-b56ff0331ba9");
+  });
+});
+
+describe("names checked against swarmkit's rule for swarm networks only", () => {
+  it("accepts a dotted name for a standalone network, and a swarm-valid one for swarm", () => {
+    expect(checkDestination(undefined, { ...unnamed, type: "standalone", network: "prod.v2" }).failures).toEqual([]);
+    expect(checkDestination(undefined, { ...unnamed, type: "swarm", network: "prod_v2-x" }).failures).toEqual([]);
+    expect(checkDestination(undefined, { ...unnamed, type: "swarm", network: "a".repeat(63) }).failures).toEqual([]);
+  });
+});
+
+describe("containers named in connect", () => {
+  it("refuses a short id, pointing at the name or 12 characters of the id; a hex name can be written with '/'", () => {
+    const r = checkDestination(undefined, { ...unnamed, connect: ["cafe"] });
+    expect(r.failures.map((f) => f.property)).toEqual(["connect[0]"]);
+    expect(r.failures[0]!.reason).toMatch(/short container id/);
+    expect(r.failures[0]!.reason).toContain("'/cafe'");
+    expect(checkDestination(undefined, { ...unnamed, connect: ["/cafe"] }).failures).toEqual([]);
+    expect(checkDestination(undefined, { ...unnamed, connect: ["3f4e1a2b9c0d"] }).failures).toEqual([]);
+    expect(checkDestination(undefined, { ...unnamed, connect: ["traefik"] }).failures).toEqual([]);
   });
 });
