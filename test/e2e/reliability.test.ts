@@ -30,6 +30,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 import type * as Dockyard from "../../sdk";
 import { changesOf, cleanupAllTestStacks, createTestStack, ensurePulumiCli, repoRoot, type TestConfigValue, type TestStack } from "../support/pulumi";
+import { labelledNetworks } from "../support/networks";
 import { DelayProxy, Sandbox } from "../support/sandbox";
 import { read, testHost, testhost, uniq, type TestHost } from "../support/testhost";
 
@@ -184,15 +185,7 @@ async function inState(s: TestStack): Promise<Map<string, string>> {
 
 /** Networks on the sandbox's daemon owned by resources of this stack: name → id. */
 function onDaemon(stackName: string): Map<string, string> {
-  const out = sb.docker("network", "ls", "--no-trunc", "--filter", "label=dockyard.owner", "--format", '{{.Name}}\t{{.ID}}\t{{.Label "dockyard.owner"}}');
-  return new Map(
-    out
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => l.split("\t") as [string, string, string])
-      .filter(([, , owner]) => owner.startsWith(`${PROJECT}/${stackName}/`))
-      .map(([name, id]) => [name, id]),
-  );
+  return labelledNetworks((...args) => sb.docker(...args), "dockyard.owner", (_, owner) => owner.startsWith(`${PROJECT}/${stackName}/`));
 }
 
 /**
