@@ -144,7 +144,7 @@ export interface ProgramStack {
     readonly world: CliWorld;
     /** `pulumi <args> --stack <stack>` in the program's directory. */
     run(args: string[], opts?: RunPulumiOptions): Promise<PulumiRun>;
-    /** `pulumi config set <key> <value>` (a secret on stdin). */
+    /** `pulumi config set [--secret] <key> -- <value>`: the value exactly as given. */
     setConfig(key: string, value: string, opts?: { secret?: boolean }): Promise<void>;
     /**
      * `pulumi preview --json --show-sames --show-replacement-steps` plus `args`:
@@ -190,9 +190,9 @@ export async function createProgramStack(program: string, opts: { stackName?: st
         world,
         run,
         async setConfig(key, value, o) {
-            if (o?.secret) await run(["config", "set", "--secret", key], { input: value });
-            // `--` ends the flags: a value may start with a dash.
-            else await world.run(dir, ["config", "set", "--stack", stackName, key, "--", value]);
+            // On the command line, not stdin (where the CLI drops a trailing newline, a key file's last
+            // byte); `--` ends the flags, as a value may start with dashes (a PEM key).
+            await world.run(dir, ["config", "set", "--stack", stackName, ...(o?.secret ? ["--secret"] : []), key, "--", value]);
         },
         preview: (args = []) => json<PreviewJson>(["preview", "--show-sames", "--show-replacement-steps", ...args]),
         async up(args = []) {
