@@ -1,69 +1,75 @@
 // Approved previews apply exactly: update plans, made and applied with the
 // very commands of the pull-request workflow (examples/github-actions/preview.yml),
-// through the real engine and the `pulumi` binary (Automation API; see
-// test/support/pulumi.ts), against the local test host.
+// run with the `pulumi` binary in a program directory of its own
+// (test/programs/plans, whose resources the stack config `knobs` describes),
+// against the local test host.
 //
-// The provider process loads the compiled package: run `npm run build` first.
+// The program installs this working tree's package as a packed copy (dist/):
+// run `npm run build` first.
 
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-import * as pulumi from "@pulumi/pulumi";
-import type { PreviewOptions, UpOptions } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { changesOf, cleanupAllTestStacks, createTestStack, ensurePulumiCli, type TestStack } from "../support/pulumi";
-import { cleanup, docker, read, testHost, type TestHost } from "../support/testhost";
+import { createProgramStack, programsDir, type PreviewJson, type ProgramStack } from "../support/cli";
+import { changesOf, ensurePulumiCli } from "../support/pulumi";
+import { cleanup, docker, testHost, type TestHost } from "../support/testhost";
 import { loadWorkflow, pulumiCommands } from "../support/workflow";
-import { inspectNetwork, loadDockyard } from "./helpers";
+import { installExample } from "./example-stack";
+import { inspectNetwork } from "./helpers";
 
 const hex = () => randomBytes(4).toString("hex");
 
 let h: TestHost;
-let dockyard: typeof import("pulumi-dockyard");
 
 beforeAll(async () => {
     await ensurePulumiCli();
     h = testHost();
-    dockyard = loadDockyard();
+    installExample(programsDir);
 }, 60 * 60_000);
 
-afterAll(async () => {
-    await cleanupAllTestStacks();
-});
-
 /**
- * The workflow's `pulumi preview` and `pulumi up` as Automation API options.
- * Every flag must be one this function knows: a flag added to the workflow
- * fails here until the test runs it too.
+ * The workflow's `pulumi preview` and `pulumi up`, word for word, for this
+ * test's stack (`$STACK`) and with the plan file in `dir`. Every flag must be
+ * one this function knows: a flag added to the workflow fails here until the
+ * test is checked against it.
  */
-function workflowOptions(dir: string): { preview: PreviewOptions; up: UpOptions } {
+function workflowCommands(stack: string, dir: string): { preview: string[]; up: string[]; plan: string } {
     const wf = loadWorkflow();
     const [preview] = pulumiCommands(wf, "preview");
     const [up] = pulumiCommands(wf, "apply");
-    const opts = (args: string[], verb: string, planFlag: string): Record<string, unknown> => {
+    const plans = new Set<string>();
+    const command = (args: string[], verb: string, planFlag: string): string[] => {
         expect(args[0]).toBe(verb);
-        const o: Record<string, unknown> = {};
+        const out = [verb];
         for (let i = 1; i < args.length; i++) {
             const a = args[i]!;
-            if (a === "--stack") i++; // the test's own stack
-            else if (a === "--refresh") o.refresh = true;
-            else if (a === "--diff") o.diff = true;
-            else if (a === "--yes") continue; // the Automation API never asks
-            else if (a === planFlag) o.plan = path.join(dir, args[++i]!);
-            else throw new Error(`the workflow's \`pulumi ${verb}\` has a flag this test does not run: ${a}`);
+            if (a === "--stack") {
+                expect(args[++i]).toBe("$STACK");
+                out.push(a, stack);
+            } else if (a === planFlag) {
+                const plan = path.join(dir, args[++i]!);
+                plans.add(plan);
+                out.push(a, plan);
+            } else if (a === "--refresh" || a === "--diff" || a === "--yes") out.push(a);
+            else throw new Error(`the workflow's \`pulumi ${verb}\` has a flag this test does not know: ${a}`);
         }
-        return o;
+        expect(out).toContain(planFlag);
+        return out;
     };
-    return { preview: opts(preview!, "preview", "--save-plan") as PreviewOptions, up: opts(up!, "up", "--plan") as UpOptions };
+    const cmd = { preview: command(preview!, "preview", "--save-plan"), up: command(up!, "up", "--plan") };
+    // Both name the same plan file.
+    expect(plans.size).toBe(1);
+    return { ...cmd, plan: [...plans][0]! };
 }
 
 describe("update plans: preview --save-plan, then up --plan", () => {
     const prefix = `dyplan-${hex()}`;
     const net = { web: `${prefix}-web`, db: `${prefix}-db` };
-    let s: TestStack;
-    let cmd: { preview: PreviewOptions; up: UpOptions };
+    let s: ProgramStack;
+    let cmd: { preview: string[]; up: string[]; plan: string };
 
     interface Knobs {
         description: string;
@@ -74,34 +80,44 @@ describe("update plans: preview --save-plan, then up --plan", () => {
     }
     let knobs: Knobs = { description: "plans", root: false, webLabel: "front", webName: "web", withDb: true };
 
-    const program = async () => {
-        const k = knobs;
-        const server = new dockyard.Server("server", {
-            host: h.host,
-            port: h.port,
-            user: k.root ? "root" : h.dockerUser,
-            privateKey: pulumi.secret(read(k.root ? h.rootKey : h.dockerUserKey)),
-            hostKey: h.hostPublicKey,
-            description: k.description,
-        });
-        new dockyard.Destination("web", { server, type: "standalone", network: net.web, name: k.webName, labels: { tier: k.webLabel } });
-        if (k.withDb) new dockyard.Destination("db", { server, type: "standalone", network: net.db });
-    };
+    /** The stack config `knobs` of test/programs/plans for these knobs. */
+    const setKnobs = (k: Knobs) =>
+        s.setConfig(
+            "knobs",
+            JSON.stringify({
+                host: h.host,
+                port: h.port,
+                user: k.root ? "root" : h.dockerUser,
+                privateKeyFile: k.root ? h.rootKey : h.dockerUserKey,
+                hostKey: h.hostPublicKey,
+                description: k.description,
+                webNetwork: net.web,
+                webName: k.webName,
+                webLabel: k.webLabel,
+                dbNetwork: net.db,
+                withDb: k.withDb,
+            }),
+        );
+
+    /** The workflow's preview (saving the plan), with `--json` for its change counts. */
+    const savePlan = () => s.world.json<PreviewJson>(s.dir, cmd.preview);
 
     /** Preview with the workflow's command (saving the plan), then apply that plan with its `up`. */
     async function approveAndApply(change: Partial<Knobs>): Promise<{ previewed: Record<string, number>; applied: Record<string, number> }> {
         knobs = { ...knobs, ...change };
-        if (fs.existsSync(cmd.preview.plan!)) fs.rmSync(cmd.preview.plan!);
-        const preview = await s.preview(cmd.preview);
-        expect(fs.existsSync(cmd.preview.plan!)).toBe(true);
-        const up = await s.up(cmd.up);
-        expect(up.summary.result).toBe("succeeded");
-        return { previewed: changesOf(preview.changeSummary) as Record<string, number>, applied: changesOf(up.summary.resourceChanges) as Record<string, number> };
+        await setKnobs(knobs);
+        if (fs.existsSync(cmd.plan)) fs.rmSync(cmd.plan);
+        const preview = await savePlan();
+        expect(fs.existsSync(cmd.plan)).toBe(true);
+        await s.world.run(s.dir, cmd.up);
+        const up = await s.lastUpdate();
+        expect(up.result).toBe("succeeded");
+        return { previewed: changesOf(preview.changeSummary) as Record<string, number>, applied: changesOf(up.resourceChanges) as Record<string, number> };
     }
 
     beforeAll(async () => {
-        s = await createTestStack({ projectName: "dockyard-plans", stackName: `t${hex()}`, program });
-        cmd = workflowOptions(s.tempDir);
+        s = await createProgramStack("plans");
+        cmd = workflowCommands(s.stackName, s.world.tempDir);
     });
 
     afterAll(async () => {
@@ -165,18 +181,18 @@ describe("update plans: preview --save-plan, then up --plan", () => {
     it("a plan made before another `up` changed the stack is refused, and nothing changes on the server", async () => {
         // Approved: a label edit (a replacement).
         knobs = { ...knobs, webLabel: "approved" };
-        await s.preview(cmd.preview);
+        await setKnobs(knobs);
+        await savePlan();
         // Meanwhile someone else applies another change.
         knobs = { ...knobs, webLabel: "edge", webName: "Meanwhile" };
-        expect(changesOf((await s.up()).summary.resourceChanges)).toEqual({ update: 1 });
+        await setKnobs(knobs);
+        expect(changesOf(await s.up())).toEqual({ update: 1 });
         const before = inspectNetwork(net.web)!;
 
         knobs = { ...knobs, webLabel: "approved", webName: "Web" };
-        let message = "";
-        await s.up(cmd.up).then(
-            () => (message = "succeeded"),
-            (e: unknown) => (message = e instanceof Error ? e.message : String(e)),
-        );
+        await setKnobs(knobs);
+        const run = await s.world.run(s.dir, cmd.up, { allowFailure: true });
+        const message = run.code === 0 ? "succeeded" : `${run.stdout}\n${run.stderr}`;
         // The engine's words: the refresh finds what the other `up` did, which the plan did not expect.
         expect(message).toMatch(/Destination::web violates plan: properties changed: .*name\[\{Web\}\]/);
         const after = inspectNetwork(net.web)!;

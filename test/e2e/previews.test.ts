@@ -1,84 +1,58 @@
-// What `pulumi preview` says, field by field, through the real engine and the
-// `pulumi` binary (Automation API; see test/support/pulumi.ts), against the
-// local test host. One stack, made once; every row changes one input in the
-// program and previews (a preview changes nothing), then the program goes
-// back. Then drift made by hand, refresh, and update plans.
+// What `pulumi preview --json` says, field by field: the `pulumi` binary in a
+// program directory of its own (test/programs/previews, whose resources the
+// stack config `knobs` describes), against the local test host. One stack,
+// made once; every row sets `knobs` to change one input and previews (a
+// preview changes nothing). Then drift made by hand, `pulumi refresh
+// --preview-only`, `pulumi refresh` and `pulumi preview`.
 //
-// The provider process loads the compiled package: run `npm run build` first.
+// The program installs this working tree's package as a packed copy (dist/):
+// run `npm run build` first.
 
 import { randomBytes } from "node:crypto";
 
-import * as pulumi from "@pulumi/pulumi";
-import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { changesOf, cleanupAllTestStacks, createTestStack, ensurePulumiCli, type TestStack } from "../support/pulumi";
-import { cleanup, docker, read, testHost, type TestHost } from "../support/testhost";
-import { inspectNetwork, loadDockyard } from "./helpers";
+import { createProgramStack, programsDir, type PreviewJson, type ProgramStack } from "../support/cli";
+import { changesOf, ensurePulumiCli } from "../support/pulumi";
+import { cleanup, docker, testHost, type TestHost } from "../support/testhost";
+import { installExample } from "./example-stack";
+import { inspectNetwork } from "./helpers";
 
 const hex = () => randomBytes(4).toString("hex");
 
 let h: TestHost;
-let dockyard: typeof import("pulumi-dockyard");
 
 beforeAll(async () => {
     await ensurePulumiCli();
     h = testHost();
-    dockyard = loadDockyard();
+    installExample(programsDir);
 }, 60 * 60_000);
 
-afterAll(async () => {
-    await cleanupAllTestStacks();
-});
-
-// A value computed by another resource: `out` is not an input, so it is not
-// known during a preview that creates or updates the Echo.
-interface EchoInputs {
-    seed: { v: unknown; n: number };
-}
-const echoProvider: pulumi.dynamic.ResourceProvider = {
-    async create(inputs: EchoInputs) {
-        return { id: "echo", outs: { seed: inputs.seed, out: inputs.seed.v } };
-    },
-    async diff(_id: string, olds: EchoInputs, news: EchoInputs) {
-        return { changes: JSON.stringify(olds.seed) !== JSON.stringify(news.seed) };
-    },
-    async update(_id: string, _olds: EchoInputs, news: EchoInputs) {
-        return { outs: { seed: news.seed, out: news.seed.v } };
-    },
-};
-class Echo extends pulumi.dynamic.Resource {
-    declare readonly out: pulumi.Output<any>;
-    constructor(name: string, seed: pulumi.Input<{ v: unknown; n: number }>) {
-        super(echoProvider, name, { seed, out: undefined });
-    }
-}
-
-/** One step of an operation, as the engine reported it. */
+/** One step of a preview, as `pulumi preview --json` reports it. */
 interface Step {
     op: string;
     name: string;
+    /** replaceReasons: the engine events' `keys`. */
     keys: string[];
+    /** diffReasons: the engine events' `diffs`. */
     diffs: string[];
+    /** The properties detailedDiff names (its paths' first segments: `daemon.host` is `daemon`). */
     detailedDiff: string[];
 }
 
-function recorder(): { onEvent: (e: EngineEvent) => void; steps: Step[] } {
-    const steps: Step[] = [];
-    return {
-        steps,
-        onEvent(e) {
-            const m = e.resourcePreEvent?.metadata;
-            if (!m || m.type.startsWith("pulumi:providers:") || m.type === "pulumi:pulumi:Stack") return;
-            steps.push({
-                op: m.op,
-                name: m.urn.slice(m.urn.lastIndexOf("::") + 2),
-                keys: [...(m.keys ?? [])].sort(),
-                diffs: [...(m.diffs ?? [])].sort(),
-                detailedDiff: Object.keys(m.detailedDiff ?? {}).sort(),
-            });
-        },
-    };
+function stepsOf(p: PreviewJson): Step[] {
+    return (p.steps ?? [])
+        .filter((s) => {
+            const type = s.urn.split("::")[2] ?? "";
+            return !type.startsWith("pulumi:providers:") && type !== "pulumi:pulumi:Stack";
+        })
+        .map((s) => ({
+            op: s.op,
+            name: s.urn.slice(s.urn.lastIndexOf("::") + 2),
+            keys: [...(s.replaceReasons ?? [])].sort(),
+            diffs: [...(s.diffReasons ?? [])].sort(),
+            detailedDiff: [...new Set(Object.keys(s.detailedDiff ?? {}).map((k) => k.split(/[.[]/)[0]!))].sort(),
+        }));
 }
 
 /** What a preview says about one resource: same, update, replace (with delete-before-replace), create, delete. */
@@ -89,11 +63,13 @@ interface Outcome {
     diffs?: string[];
 }
 
-function outcomes(steps: Step[]): Record<string, Outcome> {
+function outcomes(p: PreviewJson): Record<string, Outcome> {
     const out: Record<string, Outcome> = {};
-    for (const s of steps) {
+    for (const s of stepsOf(p)) {
         const o = (out[s.name] ??= { op: "same" });
         if (s.op === "same" && o.op === "same") continue;
+        // The properties the engine shows as changed are the inputs it names, no more, no fewer.
+        if (s.op === "update" || s.op === "replace") expect(s.detailedDiff, `${s.name}: detailedDiff`).toEqual(s.diffs);
         if (s.op === "update") Object.assign(o, { op: "update", diffs: s.diffs });
         if (s.op === "create") Object.assign(o, { op: "create" });
         if (s.op === "delete") Object.assign(o, { op: "delete" });
@@ -105,87 +81,73 @@ function outcomes(steps: Step[]): Record<string, Outcome> {
     return out;
 }
 
-/** The program's knobs: every row changes some of them, previews, and puts them back. */
+/** The stack config `knobs` of test/programs/previews: each row sets it to the base with some inputs changed. */
 interface Knobs {
+    /** The Server's inputs; `privateKeyFile` (also in `proxy`) names a key file the program reads. */
     server: Record<string, unknown>;
     web: Record<string, unknown>;
+    dbNetwork: string;
     /** Paths (`server.port`, `web.labels.tier`) whose value comes from the Echo, unknown during the preview. */
     viaEcho?: string;
     echoSeed: number;
-    withOther: boolean;
 }
 
 describe("previews, field by field", () => {
     const prefix = `dyprev-${hex()}`;
-    const net = { web: `${prefix}-web`, db: `${prefix}-db`, other: `${prefix}-other` };
+    const net = { web: `${prefix}-web`, db: `${prefix}-db` };
     const third = 100 + Math.floor(Math.random() * 150);
     const subnet = `10.${third}.7.0/24`;
-    let s: TestStack;
-    let knobs: Knobs;
+    let s: ProgramStack;
 
     const base = (): Knobs => ({
         server: {
             host: h.host,
             port: h.port,
             user: h.dockerUser,
-            privateKey: pulumi.secret(read(h.dockerUserKey)),
+            privateKeyFile: h.dockerUserKey,
             hostKey: h.hostPublicKey,
             // A name of its own: without it the name is the host, and a host edit would rename it too.
             name: "preview-server",
             description: "preview table",
         },
         web: { type: "standalone", network: net.web, name: "web", subnet, labels: { tier: "front" } },
+        dbNetwork: net.db,
         echoSeed: 0,
-        withOther: false,
     });
 
-    const program = async () => {
-        const k = knobs;
-        const echo = new Echo("echo", { v: k.viaEcho ? valueAt(k, k.viaEcho) : "idle", n: k.echoSeed });
-        const withEcho = (path: string, v: unknown) => (k.viaEcho === path ? echo.out : v);
-        const srv: Record<string, unknown> = {};
-        for (const [f, v] of Object.entries(k.server)) srv[f] = withEcho(`server.${f}`, v);
-        const server = new dockyard.Server("server", srv as unknown as import("pulumi-dockyard").ServerArgs);
-        const web: Record<string, unknown> = { server };
-        for (const [f, v] of Object.entries(k.web)) {
-            if (f === "labels") web.labels = Object.fromEntries(Object.entries(v as Record<string, string>).map(([lk, lv]) => [lk, withEcho(`web.labels.${lk}`, lv)]));
-            else if (f === "connect") web.connect = (v as string[]).map((c, i) => withEcho(`web.connect.${i}`, c));
-            else web[f] = withEcho(`web.${f}`, v);
-        }
-        new dockyard.Destination("web", web as unknown as import("pulumi-dockyard").DestinationArgs);
-        // No display name of its own: it follows the server's name.
-        new dockyard.Destination("db", { server, type: "standalone", network: net.db, internal: true });
-        if (k.withOther) new dockyard.Destination("other", { server, type: "standalone", network: net.other });
-        return { webNetwork: net.web };
-    };
+    let current = "";
+    /** Sets the stack config `knobs` (unless it already is that). */
+    async function setKnobs(k: Knobs): Promise<void> {
+        const text = JSON.stringify(k);
+        if (text === current) return;
+        current = "";
+        await s.setConfig("knobs", text);
+        current = text;
+    }
 
-    function valueAt(k: Knobs, path: string): unknown {
-        const [res, ...rest] = path.split(".");
-        let v: unknown = res === "server" ? k.server : k.web;
-        for (const p of rest) v = (v as Record<string, unknown>)[p];
-        return v;
+    async function preview(k: Knobs): Promise<Record<string, Outcome>> {
+        await setKnobs(k);
+        return outcomes(await s.preview());
+    }
+
+    async function up(k: Knobs): Promise<void> {
+        await setKnobs(k);
+        await s.up();
     }
 
     async function previewWith(change: (k: Knobs) => void): Promise<Record<string, Outcome>> {
-        knobs = base();
-        change(knobs);
-        try {
-            const rec = recorder();
-            await s.preview({ onEvent: rec.onEvent });
-            return outcomes(rec.steps);
-        } finally {
-            knobs = base();
-        }
+        const k = base();
+        change(k);
+        return preview(k);
     }
 
     beforeAll(async () => {
-        knobs = base();
         // A container for `connect`, on a network of its own (not the default bridge).
         docker("network", "create", `${prefix}-side`);
         docker("run", "-d", "--network", `${prefix}-side`, "--name", `${prefix}-proxy`, h.image, "sleep", "infinity");
-        s = await createTestStack({ projectName: "dockyard-previews", stackName: `t${hex()}`, program });
-        const up = await s.up();
-        expect(changesOf(up.summary.resourceChanges)).toEqual({ create: 5 }); // stack, echo, server, 2 destinations
+        s = await createProgramStack("previews");
+        await setKnobs(base());
+        expect(changesOf(await s.up())).toEqual({ create: 5 }); // stack, echo, server, 2 destinations
     });
 
     afterAll(async () => {
@@ -216,11 +178,11 @@ describe("previews, field by field", () => {
         ["server name", (k) => (k.server.name = "renamed"), inPlace(["name"]), same, inPlace(["connection", "name", "serverName"])],
         ["server port", (k) => (k.server.port = h.sparePort), inPlace(["port"]), relogin, relogin],
         ["server user", (k) => (k.server.user = "root"), inPlace(["user"]), relogin, relogin],
-        ["server key rotation", (k) => (k.server.privateKey = pulumi.secret(read(h.rootKey))), inPlace(["privateKey"]), relogin, relogin],
+        ["server key rotation", (k) => (k.server.privateKeyFile = h.rootKey), inPlace(["privateKey"]), relogin, relogin],
         ["server hostKey", (k) => (k.server.hostKey = h.hostKeyFingerprint), inPlace(["hostKey"]), relogin, relogin],
         [
             "server proxy (jump host)",
-            (k) => (k.server.proxy = { host: h.host, port: h.jumpPort, user: "root", privateKey: read(h.rootKey), hostKey: h.hostPublicKey }),
+            (k) => (k.server.proxy = { host: h.host, port: h.jumpPort, user: "root", privateKeyFile: h.rootKey, hostKey: h.hostPublicKey }),
             inPlace(["proxy"]),
             relogin,
             relogin,
@@ -316,12 +278,10 @@ describe("previews, field by field", () => {
 
     /** `pulumi refresh --preview-only`, `pulumi refresh`, then `pulumi preview`. */
     async function refreshAndPreview(): Promise<{ refresh: Record<string, number>; preview: Record<string, Outcome> }> {
-        knobs = base();
-        const pr = await s.stack.previewRefresh();
+        await setKnobs(base());
+        const pr = await s.previewRefresh();
         await s.refresh();
-        const p = recorder();
-        await s.preview({ onEvent: p.onEvent });
-        return { refresh: changesOf(pr.changeSummary) as Record<string, number>, preview: outcomes(p.steps) };
+        return { refresh: changesOf(pr.changeSummary) as Record<string, number>, preview: outcomes(await s.preview()) };
     }
 
     it("a refreshed stack with no drift previews no change", async () => {
@@ -332,34 +292,24 @@ describe("previews, field by field", () => {
     });
 
     it("a container detached by hand: refresh and preview show connect; up re-attaches it", async () => {
-        knobs = base();
-        knobs.web.connect = [`${prefix}-proxy`];
-        const keep = knobs.web.connect;
         const withProxy = () => {
             const k = base();
-            k.web.connect = keep;
+            k.web.connect = [`${prefix}-proxy`];
             return k;
         };
-        knobs = withProxy();
-        await s.up();
+        await up(withProxy());
         docker("network", "disconnect", net.web, `${prefix}-proxy`);
 
         // A plain preview or up reads nothing: it does not notice.
-        knobs = withProxy();
-        const plain = recorder();
-        await s.preview({ onEvent: plain.onEvent });
-        expect(outcomes(plain.steps).web).toEqual(same);
+        expect((await preview(withProxy())).web).toEqual(same);
 
         await s.refresh();
-        const p = recorder();
-        await s.preview({ onEvent: p.onEvent });
-        expect(outcomes(p.steps).web).toEqual(inPlace(["connect"]));
-        await s.up();
+        expect((await preview(withProxy())).web).toEqual(inPlace(["connect"]));
+        await up(withProxy());
         expect(Object.values(inspectNetwork(net.web)?.Containers ?? {}).map((c) => c.Name)).toEqual([`${prefix}-proxy`]);
 
         // Back to the table's program.
-        knobs = base();
-        await s.up();
+        await up(base());
     });
 
     it("a network removed by hand: refresh forgets it and preview creates it", async () => {
@@ -368,7 +318,7 @@ describe("previews, field by field", () => {
         expect(refresh).toEqual({ delete: 1 });
         expect(preview.db).toEqual({ op: "create" });
         expect(preview.web).toEqual(same);
-        await s.up();
+        await up(base());
     });
 
     it("a network re-created by hand with other settings: preview replaces it naming exactly those", async () => {
@@ -380,7 +330,7 @@ describe("previews, field by field", () => {
         expect(refresh).toEqual({ update: 1 });
         expect(preview.web).toEqual({ op: "replace", keys: ["internal", "labels"], diffs: ["internal", "labels"], deleteBeforeReplace: true });
         expect(preview.server).toEqual(same);
-        await s.up();
+        await up(base());
         const after = inspectNetwork(net.web)!;
         expect(after.Internal).toBe(false);
         expect(after.Labels?.tier).toBe("front");
