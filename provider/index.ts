@@ -4,12 +4,14 @@
  */
 import { DestinationController, type Logger } from "./destination/destination-controller";
 import { ServerController } from "./server/server-controller";
-import { Transport } from "./transport/engine-client";
+import { Transport } from "./transport/transport";
 
 export * from "./errors";
 export * from "./resource";
-export { Transport, DockerClient, MAX_CHANNELS, negotiateApiVersion } from "./transport/engine-client";
-export { SshPool, SshSession, type TransportMetrics } from "./transport/ssh";
+export { Transport } from "./transport/transport";
+export { DockerClient, MAX_CHANNELS, negotiateApiVersion } from "./transport/docker/engine-client";
+export { SshPool, type TransportMetrics } from "./transport/ssh/ssh-pool";
+export { SshSession } from "./transport/ssh/ssh-session";
 export type { ConnectionSpec, SshEndpoint } from "./transport/endpoint";
 export type { Daemons, EngineApi, NetworkInspect, NetworkCreateBody, SystemInfo, VersionInfo, ContainerInspect } from "./engine-api";
 export { ServerController, connectionOf } from "./server/server-controller";

@@ -1,4 +1,4 @@
-import type { NetworkInspect } from "../transport/engine-client";
+import type { NetworkInspect } from "../engine-api";
 import type { Observed } from "./network";
 import { ownsNetwork, type Owner } from "./ownership";
 import { IPAM_KEYS, MTU_OPTION, type DestinationInputs, type DestinationState, type DestinationType } from "./destination-types";

@@ -1,5 +1,5 @@
 import { utils as sshUtils } from "ssh2";
-import { UNNEGOTIABLE_HOST_KEY_TYPES, hostKeyFingerprint, hostKeyType } from "../transport/hostkey";
+import { UNNEGOTIABLE_HOST_KEY_TYPES, hostKeyFingerprint, hostKeyType } from "../transport/ssh/hostkey";
 import { DEFAULTS } from "../transport/endpoint";
 import { isUnknown, type CheckResult } from "../resource";
 import { Checker, SAFE_ABSOLUTE_PATH, USER_PATTERN, isHost } from "../validate";

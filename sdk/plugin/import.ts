@@ -54,7 +54,7 @@ export async function importDestination(
   if (!net) return undefined;
   const o = observe(net);
   // Pin the host key seen now, as a Server does on creation.
-  const seen = docker.session.hostKey;
+  const seen = controllers.transport.hostKeySeen(connection);
   const pinned = seen ? { ...connection, hostKey: seen.publicKey } : connection;
   const { inputs, failures } = checkDestination(undefined, {
     connection: pinned,

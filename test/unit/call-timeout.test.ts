@@ -12,9 +12,9 @@ import { join } from "node:path";
 import type { ClientChannel } from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TimeoutError } from "../../provider/errors";
-import { ChannelSocket } from "../../provider/transport/channel-socket";
-import { DockerClient } from "../../provider/transport/engine-client";
-import type { SshSession } from "../../provider/transport/ssh";
+import { ChannelSocket } from "../../provider/transport/docker/channel-socket";
+import { DockerClient } from "../../provider/transport/docker/engine-client";
+import type { DockerSocketSource } from "../../provider/transport/docker/docker-socket";
 
 let dir: string;
 let socketPath: string;
@@ -50,7 +50,7 @@ afterAll(async () => {
 });
 
 /** A session whose every channel opens `openAfterMs` after it is asked for. */
-function slowSession(openAfterMs: number): SshSession {
+function slowSession(openAfterMs: number): DockerSocketSource {
   const session = {
     target: "root@test:22",
     openDockerSocket: () =>
@@ -66,7 +66,7 @@ function slowSession(openAfterMs: number): SshSession {
         () => undefined,
       ),
   };
-  return session as unknown as SshSession;
+  return session as unknown as DockerSocketSource;
 }
 
 describe("a Docker call's timeout", () => {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { cidrsOverlap, cidrWithin, parseCidr, type Cidr } from "../../provider/destination/cidr";
-import { describeHostKey, hostKeyFingerprint } from "../../provider/transport/hostkey";
+import { describeHostKey, hostKeyFingerprint } from "../../provider/transport/ssh/hostkey";
 import { shellCommand, shellQuote } from "../../provider/transport/shell";
-import { endpointKey, openChannel } from "../../provider/transport/ssh";
+import { openChannel } from "../../provider/transport/ssh/deadlines";
+import { endpointKey } from "../../provider/transport/ssh/ssh-pool";
 import { TimeoutError, UnsupportedError } from "../../provider/errors";
-import { negotiateApiVersion } from "../../provider/transport/engine-client";
+import { negotiateApiVersion } from "../../provider/transport/docker/api-version";
 import type { ClientChannel } from "ssh2";
 import { describeEndpoint } from "../../provider/transport/endpoint";
 import { compareApiVersions, swarmRoleOf } from "../../provider/server/daemon-facts";

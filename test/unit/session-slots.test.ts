@@ -1,8 +1,8 @@
 import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
-import { MAX_SESSIONS, SessionSlots, openSession } from "../../provider/transport/session-slots";
-import { hostKeyAlgorithms } from "../../provider/transport/hostkey";
-import { dialStdioArgv } from "../../provider/transport/dial-stdio";
+import { MAX_SESSIONS, SessionSlots, openSession } from "../../provider/transport/ssh/session-slots";
+import { hostKeyAlgorithms } from "../../provider/transport/ssh/hostkey";
+import { dialStdioArgv } from "../../provider/transport/docker/dial-stdio";
 
 class FakeChannel extends EventEmitter {
   close(): void {
