@@ -1,4 +1,6 @@
 import { createHash } from "node:crypto";
+import type { NetworkInspect } from "../engine-api";
+import type { DestinationState } from "./destination-types";
 import { LABEL_MANAGED, LABEL_OWNER, LABEL_OWNER_ID } from "./destination-types";
 
 /** Who a destination is, as far as its network's labels go. */
@@ -37,4 +39,14 @@ export function ownsNetwork(labels: Record<string, string> | null | undefined, w
   const l = labels ?? {};
   if (l[LABEL_MANAGED] !== "true" || l[LABEL_OWNER] !== who.owner) return false;
   return who.ownerId !== undefined ? l[LABEL_OWNER_ID] === who.ownerId : l[LABEL_OWNER_ID] === undefined;
+}
+
+/** The owner a state records (without an owner id when it was recorded before them). */
+export function recordedOwner(state: Owner): Owner {
+  return state.ownerId === undefined ? { owner: state.owner } : { owner: state.owner, ownerId: state.ownerId };
+}
+
+/** Whether a network is this destination's to act on: its owner labels say so, or it is the very network adopted. */
+export function isOurs(net: NetworkInspect, id: string, state: DestinationState): boolean {
+  return ownsNetwork(net.Labels, recordedOwner(state)) || (state.adopted && net.Id === id);
 }

@@ -12,7 +12,7 @@
  * it did not create, as `adopt: true` does.
  */
 import { checkDestination } from "../../provider/destination/destination-check";
-import { observe } from "../../provider/destination/network";
+import { observe } from "../../provider/destination/destination-state";
 import type { DestinationState } from "../../provider/destination/destination-types";
 import type { Controllers, ReadResult } from "../../provider";
 import { ValidationError } from "../../provider/errors";

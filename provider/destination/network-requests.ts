@@ -1,9 +1,10 @@
+/** What Dockyard asks Docker about networks: find one by name, the create request, and its errors explained. */
 import { ConflictError, DockerApiError, UnsupportedError } from "../errors";
 import type { EngineApi, NetworkCreateBody, NetworkInspect } from "../engine-api";
 import { cidrsOverlap, parseCidr, type Cidr } from "./cidr";
+import { driverFor, subnetsOf } from "./destination-state";
 import { ownerIdOf } from "./ownership";
 import {
-  IPAM_KEYS,
   LABEL_DESTINATION,
   LABEL_MANAGED,
   LABEL_OWNER,
@@ -11,18 +12,7 @@ import {
   MTU_OPTION,
   resourceNameOf,
   type DestinationInputs,
-  type DestinationType,
 } from "./destination-types";
-
-export function driverFor(type: DestinationType): "bridge" | "overlay" {
-  return type === "swarm" ? "overlay" : "bridge";
-}
-
-export function typeOfDriver(driver: string): DestinationType | string {
-  if (driver === "bridge") return "standalone";
-  if (driver === "overlay") return "swarm";
-  return driver;
-}
 
 /** The labels Dockyard puts on networks it creates. */
 export function managedLabels(inputs: DestinationInputs, ownerId: string = ownerIdOf(inputs)): Record<string, string> {
@@ -63,10 +53,6 @@ export async function findByName(docker: EngineApi, name: string): Promise<Netwo
   const list = await docker.listNetworks({ name: [name] });
   const hit = list.find((n) => n.Name === name);
   return hit ? docker.findNetwork(hit.Id) : undefined;
-}
-
-function subnetsOf(net: NetworkInspect): string[] {
-  return (net.IPAM?.Config ?? []).map((c) => c.Subnet).filter((s): s is string => !!s);
 }
 
 /** Existing networks whose subnets overlap the ones requested. */
@@ -119,84 +105,4 @@ export function explainCreateError(err: unknown, inputs: DestinationInputs, targ
     });
   }
   return err;
-}
-
-/** What Dockyard observes of a network, in the shape of Destination fields. */
-export interface Observed {
-  networkId: string;
-  driver: string;
-  scope: string;
-  type: string;
-  attachable: boolean;
-  internal: boolean;
-  ipv6: boolean;
-  subnets: string[];
-  ipam: Partial<Pick<DestinationInputs, (typeof IPAM_KEYS)[number]>>;
-  options: Record<string, string>;
-  /** Labels without Dockyard's own. */
-  labels: Record<string, string>;
-  rawLabels: Record<string, string>;
-  /** Attached containers (this node's view). */
-  containers: Array<{ id: string; name: string }>;
-}
-
-export function observe(net: NetworkInspect): Observed {
-  const ipam: Observed["ipam"] = {};
-  for (const c of net.IPAM?.Config ?? []) {
-    if (!c.Subnet) continue;
-    const parsed = parseCidr(c.Subnet);
-    const v6 = typeof parsed !== "string" ? parsed.family === 6 : c.Subnet.includes(":");
-    if (v6) {
-      ipam.ipv6Subnet = c.Subnet;
-      if (c.Gateway) ipam.ipv6Gateway = c.Gateway;
-      if (c.IPRange) ipam.ipv6IpRange = c.IPRange;
-    } else {
-      ipam.subnet = c.Subnet;
-      if (c.Gateway) ipam.gateway = c.Gateway;
-      if (c.IPRange) ipam.ipRange = c.IPRange;
-    }
-  }
-  const rawLabels = net.Labels ?? {};
-  const labels = Object.fromEntries(Object.entries(rawLabels).filter(([k]) => !k.startsWith("dockyard.")));
-  return {
-    networkId: net.Id,
-    driver: net.Driver,
-    scope: net.Scope,
-    type: typeOfDriver(net.Driver),
-    attachable: net.Attachable,
-    internal: net.Internal,
-    ipv6: net.EnableIPv6,
-    subnets: subnetsOf(net),
-    ipam,
-    options: net.Options ?? {},
-    labels,
-    rawLabels,
-    containers: Object.entries(net.Containers ?? {})
-      // Swarm lists its load-balancer endpoint as a pseudo-container.
-      .filter(([id, c]) => c.Name && !id.startsWith("lb-"))
-      .map(([id, c]) => ({ id, name: c.Name })),
-  };
-}
-
-/**
- * Fields of `inputs` that an existing network does not satisfy (for adopt).
- * Only what the user asked for explicitly is compared.
- */
-export function mismatches(o: Observed, inputs: DestinationInputs): string[] {
-  const out: string[] = [];
-  if (o.driver !== driverFor(inputs.type)) out.push(`type: network uses driver '${o.driver}', destination wants ${inputs.type}`);
-  if (o.internal !== inputs.internal) out.push(`internal: network has ${o.internal}`);
-  if (o.ipv6 !== inputs.ipv6) out.push(`ipv6: network has ${o.ipv6}`);
-  if (inputs.type === "swarm" && o.attachable !== inputs.attachable) out.push(`attachable: network has ${o.attachable}`);
-  for (const k of IPAM_KEYS) {
-    if (inputs[k] !== undefined && o.ipam[k] !== inputs[k]) out.push(`${k}: network has ${o.ipam[k] ?? "none"}`);
-  }
-  if (inputs.mtu !== undefined && o.options[MTU_OPTION] !== String(inputs.mtu)) out.push(`mtu: network has ${o.options[MTU_OPTION] ?? "default"}`);
-  for (const [k, v] of Object.entries(inputs.driverOptions)) {
-    if (o.options[k] !== v) out.push(`driverOptions.${k}: network has ${o.options[k] ?? "none"}`);
-  }
-  for (const [k, v] of Object.entries(inputs.labels)) {
-    if (o.labels[k] !== v) out.push(`labels.${k}: network has ${o.labels[k] ?? "none"}`);
-  }
-  return out;
 }
