@@ -11,7 +11,7 @@ import { shim } from "./shim";
  * (name, description) is no change at all. Each field stays unknown on its
  * own when it is computed by another resource.
  */
-function daemonOf(server: Server): Record<string, pulumi.Input<string> | undefined> {
+function daemonRefOf(server: Server): Record<string, pulumi.Input<string> | undefined> {
   return { host: server.host, dockerSocket: server.dockerSocket, login: loginOf(server) };
 }
 
@@ -157,7 +157,7 @@ export class Destination extends pulumi.dynamic.Resource {
         : connection === undefined
           ? undefined
           : pulumi.secret(pulumi.output(connection).apply(withConnectionDefaults)),
-      daemon: server ? daemonOf(server) : undefined,
+      daemon: server ? daemonRefOf(server) : undefined,
       serverName: server ? server.name : serverName,
       serverSwarmRole: server ? server.swarmRole : serverSwarmRole,
       owner: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,

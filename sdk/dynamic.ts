@@ -6,7 +6,7 @@
  * runs the installed package's code: upgrades apply to existing stacks.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { surfaced, wire } from "./wire";
+import { withPlainErrors, withoutUndefined } from "./to-engine";
 import { createControllers, type Controllers, type DiffResult, type ResourceController } from "../provider";
 
 /** Key under which Pulumi keeps the serialized provider in inputs and state. */
@@ -40,7 +40,7 @@ export function adapt<I extends object, S extends object>(ctl: ResourceControlle
   return {
     async check(olds: Props, news: Props) {
       const r = ctl.check(withoutProviderKey(olds), withoutProviderKey(news) ?? {});
-      return { inputs: wire(r.inputs), failures: r.failures };
+      return { inputs: withoutUndefined(r.inputs), failures: r.failures };
     },
     async diff(id: string, olds: Props, news: Props) {
       const r = ctl.diff(id, withoutProviderKey(olds) as S, withoutProviderKey(news) as I);
@@ -52,20 +52,20 @@ export function adapt<I extends object, S extends object>(ctl: ResourceControlle
       };
     },
     create: (inputs: Props) =>
-      surfaced(async () => {
+      withPlainErrors(async () => {
         const r = await ctl.create(withoutProviderKey(inputs) as I);
-        return { id: r.id, outs: wire(r.state) };
+        return { id: r.id, outs: withoutUndefined(r.state) };
       }),
     read: (id: string, props: Props) =>
-      surfaced(async () => {
+      withPlainErrors(async () => {
         const r = await ctl.read(id, withoutProviderKey(props) as S);
         // No id: the object is gone, and the engine drops it from state.
         if (!r) return { id: undefined as unknown as string, props: {} };
-        return r.inputs ? { id: r.id, props: wire(r.state), inputs: wire(r.inputs) } : { id: r.id, props: wire(r.state) };
+        return r.inputs ? { id: r.id, props: withoutUndefined(r.state), inputs: withoutUndefined(r.inputs) } : { id: r.id, props: withoutUndefined(r.state) };
       }),
     update: (id: string, olds: Props, news: Props) =>
-      surfaced(async () => ({ outs: wire(await ctl.update(id, withoutProviderKey(olds) as S, withoutProviderKey(news) as I)) })),
-    delete: (id: string, props: Props) => surfaced(() => ctl.delete(id, withoutProviderKey(props) as S)),
+      withPlainErrors(async () => ({ outs: withoutUndefined(await ctl.update(id, withoutProviderKey(olds) as S, withoutProviderKey(news) as I)) })),
+    delete: (id: string, props: Props) => withPlainErrors(() => ctl.delete(id, withoutProviderKey(props) as S)),
   };
 }
 

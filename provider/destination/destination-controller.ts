@@ -65,30 +65,30 @@ export class DestinationController implements ResourceController<DestinationInpu
     // A swarm network created a moment ago may not be allocated yet (empty driver).
     if (existing && !existing.Driver) existing = await allocated(docker, existing.Id, ctx);
     if (existing) {
-      const o = observe(existing);
-      const ours = ownsNetwork(o.rawLabels, who);
+      const found = observe(existing);
+      const ours = ownsNetwork(found.rawLabels, who);
       if (ours || inputs.adopt) {
         // Ours (left by an interrupted run of this very resource) or adopted on request.
-        const bad = mismatches(o, inputs);
+        const bad = mismatches(found, inputs);
         if (bad.length) {
           throw new ConflictError(
             409,
-            `${target}: network '${inputs.network}' exists (id ${o.networkId.slice(0, 12)}) but differs from this destination: ` +
+            `${target}: network '${inputs.network}' exists (id ${found.networkId.slice(0, 12)}) but differs from this destination: ` +
               `${bad.join("; ")}. Remove it, or change the destination to match.`,
           );
         }
-        await this.attachAll(docker, existing.Id, inputs.connect, o);
+        await this.attachAll(docker, existing.Id, inputs.connect, found);
         const net = await docker.inspectNetwork(existing.Id);
         return { id: existing.Id, state: stateFrom(inputs, observe(net), !ours, who.ownerId) };
       }
       const twin =
-        o.rawLabels[LABEL_OWNER] === inputs.owner
+        found.rawLabels[LABEL_OWNER] === inputs.owner
           ? `It carries this destination's owner name (${inputs.owner}) but not its owner id: it belongs to another stack ` +
             `with the same project and stack names (another backend), or to another destination of that name in this stack. `
           : "";
       throw new ConflictError(
         409,
-        `${target}: a network named '${inputs.network}' already exists (id ${o.networkId.slice(0, 12)}, driver ${o.driver}). ` +
+        `${target}: a network named '${inputs.network}' already exists (id ${found.networkId.slice(0, 12)}, driver ${found.driver}). ` +
           twin +
           `Choose another network name, or set adopt: true to take it over.`,
       );
@@ -151,9 +151,9 @@ export class DestinationController implements ResourceController<DestinationInpu
   }
 
   /** Attach the containers `refs` not attached yet; those attached are pushed onto `done`. */
-  private async attachAll(docker: EngineApi, networkId: string, refs: readonly string[], o?: Observed, done: string[] = []): Promise<void> {
+  private async attachAll(docker: EngineApi, networkId: string, refs: readonly string[], found?: Observed, done: string[] = []): Promise<void> {
     for (const ref of refs) {
-      if (o && attached(o, ref)) continue;
+      if (found && attached(found, ref)) continue;
       try {
         await docker.connectContainer(networkId, ref);
         done.push(ref);
@@ -191,9 +191,9 @@ export class DestinationController implements ResourceController<DestinationInpu
       if (!net || !isOurs(net, id, state)) return undefined;
     }
     if (!net.Driver) net = await allocated(docker, net.Id, ctx);
-    const o = observe(net);
+    const found = observe(net);
     const adopted = state.adopted && net.Id === id;
-    const fresh = stateFrom(state, o, adopted, state.ownerId);
+    const fresh = stateFrom(state, found, adopted, state.ownerId);
     return { id: net.Id, state: fresh, inputs: inputsOf(fresh) };
   }
 
@@ -212,14 +212,14 @@ export class DestinationController implements ResourceController<DestinationInpu
           `so Dockyard attaches and detaches nothing on it. Run \`pulumi refresh\` (which forgets it), then \`pulumi up\`.`,
       );
     }
-    let o = observe(net);
+    let found = observe(net);
     // Detach containers no longer listed, attach the listed ones (re-attaching any detached by hand).
     for (const ref of olds.connect) {
-      if (!news.connect.includes(ref) && attached(o, ref)) await docker.disconnectContainer(id, ref, false);
+      if (!news.connect.includes(ref) && attached(found, ref)) await docker.disconnectContainer(id, ref, false);
     }
-    await this.attachAll(docker, id, news.connect, o);
-    o = observe(await docker.inspectNetwork(id));
-    return stateFrom(news, o, olds.adopted, olds.ownerId);
+    await this.attachAll(docker, id, news.connect, found);
+    found = observe(await docker.inspectNetwork(id));
+    return stateFrom(news, found, olds.adopted, olds.ownerId);
   }
 
   async delete(id: string, state: DestinationState, opCtx?: OperationContext): Promise<void> {
@@ -227,8 +227,8 @@ export class DestinationController implements ResourceController<DestinationInpu
     const docker = this.docker(state.connection);
     const net = await docker.findNetwork(id);
     if (!net) return; // already gone counts as deleted
-    const o = observe(net);
-    const ours = ownsNetwork(o.rawLabels, recordedOwner(state));
+    const found = observe(net);
+    const ours = ownsNetwork(found.rawLabels, recordedOwner(state));
     if (!ours && !state.adopted) {
       ctx.log(
         `${docker.target}: network '${net.Name}' (id ${id.slice(0, 12)}) was not created by this destination and was not adopted; ` +
@@ -236,10 +236,10 @@ export class DestinationController implements ResourceController<DestinationInpu
       );
       return;
     }
-    const listed = o.containers.filter((c) => state.connect.some((ref) => refersTo(c, ref)));
-    const foreign = o.containers.filter((c) => !listed.includes(c));
+    const listed = found.containers.filter((container) => state.connect.some((ref) => refersTo(container, ref)));
+    const foreign = found.containers.filter((container) => !listed.includes(container));
     if (foreign.length && !state.force) {
-      const names = foreign.map((c) => c.name).join(", ");
+      const names = foreign.map((container) => container.name).join(", ");
       throw new ConflictError(
         409,
         `${docker.target}: destination '${state.name}' still has containers attached to network '${state.network}': ${names}. ` +
@@ -247,9 +247,9 @@ export class DestinationController implements ResourceController<DestinationInpu
           `or set force: true to have Dockyard disconnect them, then run again.`,
       );
     }
-    for (const c of [...listed, ...foreign]) {
+    for (const container of [...listed, ...foreign]) {
       try {
-        await docker.disconnectContainer(id, c.id, true);
+        await docker.disconnectContainer(id, container.id, true);
       } catch (err) {
         if (!(err instanceof NotFoundError)) throw err;
       }

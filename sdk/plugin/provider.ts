@@ -18,7 +18,7 @@ import { SERVER_SECRET_KEYS } from "../../provider/server/server-types";
 import { importDestination } from "./import";
 import { DESTINATION_TYPE, GET_NETWORKS, SERVER_TYPE, schema } from "./schema";
 import { conceal, reveal, secretKeys } from "./secrets";
-import { surfaced, wire } from "../wire";
+import { withPlainErrors, withoutUndefined } from "../to-engine";
 
 type Props = Record<string, unknown>;
 
@@ -85,7 +85,7 @@ export class DockyardProvider implements pulumi.provider.Provider {
 
   /** Wrap the kind's secret fields, and any field that came in holding a secret. */
   private out(k: Kind, props: object, sent?: Props): Props {
-    return conceal(wire(props) as Props, new Set([...k.secrets, ...secretKeys(sent)]));
+    return conceal(withoutUndefined(props) as Props, new Set([...k.secrets, ...secretKeys(sent)]));
   }
 
   async check(urn: string, olds: Props, news: Props): Promise<pulumi.provider.CheckResult> {
@@ -107,7 +107,7 @@ export class DockyardProvider implements pulumi.provider.Provider {
 
   create(urn: string, inputs: Props): Promise<pulumi.provider.CreateResult> {
     const k = this.kind(urn);
-    return surfaced(async () => {
+    return withPlainErrors(async () => {
       const r = await k.ctl.create(reveal(inputs) as object);
       return { id: r.id, outs: this.out(k, r.state, inputs) };
     });
@@ -115,7 +115,7 @@ export class DockyardProvider implements pulumi.provider.Provider {
 
   read(id: string, urn: string, props?: Props): Promise<pulumi.provider.ReadResult> {
     const k = this.kind(urn);
-    return surfaced(async () => {
+    return withPlainErrors(async () => {
       const known = reveal(props ?? {}) as Props;
       // An import: the engine gives only the id (see import.ts).
       const importing = k === this.kinds[DESTINATION_TYPE] && known.connection === undefined;
@@ -131,12 +131,12 @@ export class DockyardProvider implements pulumi.provider.Provider {
 
   update(id: string, urn: string, olds: Props, news: Props): Promise<pulumi.provider.UpdateResult> {
     const k = this.kind(urn);
-    return surfaced(async () => ({ outs: this.out(k, await k.ctl.update(id, reveal(olds) as object, reveal(news) as object), news) }));
+    return withPlainErrors(async () => ({ outs: this.out(k, await k.ctl.update(id, reveal(olds) as object, reveal(news) as object), news) }));
   }
 
   delete(id: string, urn: string, props: Props): Promise<void> {
     const k = this.kind(urn);
-    return surfaced(() => k.ctl.delete(id, reveal(props) as object));
+    return withPlainErrors(() => k.ctl.delete(id, reveal(props) as object));
   }
 
   async invoke(token: string, inputs: Props): Promise<pulumi.provider.InvokeResult> {
@@ -145,7 +145,7 @@ export class DockyardProvider implements pulumi.provider.Provider {
     // (The library's server serializes `outputs` even alongside failures: it must be an object.)
     if (!r.connection) return { outputs: {}, failures: r.failures };
     const connection = r.connection;
-    return surfaced(async () => ({ outputs: wire({ networks: await scanNetworks(this.ctl().transport, connection) }) }));
+    return withPlainErrors(async () => ({ outputs: withoutUndefined({ networks: await scanNetworks(this.ctl().transport, connection) }) }));
   }
 
   private isInput(urn: string, key: string): boolean {
