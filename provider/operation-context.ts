@@ -1,3 +1,5 @@
+import { isUnknown } from "./resource";
+
 /**
  * What a controller knows about the one operation it is running: which
  * resource it is for, where to report progress, and whether to stop. The
@@ -46,10 +48,12 @@ export function parseUrn(urn: string): UrnParts {
   };
 }
 
-/** A context for the resource with this URN. */
+/** A context for the resource with this URN (during a preview it may not be known yet: then it names nothing more). */
 export function contextForUrn(urn: string, log: Logger, signal?: AbortSignal): OperationContext {
+  const ctx: OperationContext = { urn, log, ...(signal ? { signal } : {}) };
+  if (isUnknown(urn)) return ctx;
   const { type, name } = parseUrn(urn);
-  return { urn, name, type, log, ...(signal ? { signal } : {}) };
+  return { ...ctx, name, type };
 }
 
 /** Throw the signal's reason when the operation was cancelled. */

@@ -160,10 +160,10 @@ export class Destination extends pulumi.dynamic.Resource {
       daemon: server ? daemonRefOf(server) : undefined,
       serverName: server ? server.name : serverName,
       serverSwarmRole: server ? server.swarmRole : serverSwarmRole,
-      owner: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
-      // With the URN, the Server's id (a UUID recorded once in this stack's state) makes the
-      // owner unique to this resource of this stack. The provider's check gets no URN from
-      // the engine, so it is computed here.
+      // Pulumi's facts about this resource, which the provider cannot learn otherwise (a
+      // dynamic provider's calls carry no URN): its URN, from which the provider derives the
+      // owner, and the Server's id (a UUID recorded once in this stack's state), which with the
+      // URN makes the owner id unique to this resource of this stack.
       serverId: server?.id,
       resourceUrn: pulumi.createUrn(name, DESTINATION_TYPE, opts?.parent),
       // Outputs, filled in by the provider.

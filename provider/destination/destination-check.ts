@@ -4,7 +4,9 @@ import type { ConnectionSpec } from "../transport/endpoint";
 import { Checker } from "../validate";
 import { cidrContains, cidrWithin, parseAddress, parseCidr, type Cidr } from "./cidr";
 import { checkRecordedConnection } from "../connection";
-import { DESTINATION_INPUT_NAMES, resourceNameOf, type DaemonRef, type DestinationInputs, type DestinationType } from "./destination-types";
+import type { OperationContext } from "../operation-context";
+import { DESTINATION_INPUT_NAMES, type DaemonRef, type DestinationInputs, type DestinationType } from "./destination-types";
+import { ownerFromUrn, resourceNameOf } from "./ownership";
 
 export const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 /** What swarmkit accepts for a swarm (overlay) network's name, at most 63 characters. */
@@ -32,8 +34,8 @@ const MAX_LABELS = 100;
  * components each declaring `Destination("net")` (two URNs) get different
  * names. Valid for swarm networks too (at most 63 characters, no dots).
  */
-export function generateNetworkName(owner: string, serverId?: string, urn?: string): string {
-  const base = resourceNameOf(owner).replace(/[^a-zA-Z0-9_-]/g, "-").replace(/^[^a-zA-Z0-9]+/, "");
+export function generateNetworkName(resourceName: string, owner: string, serverId?: string, urn?: string): string {
+  const base = resourceName.replace(/[^a-zA-Z0-9_-]/g, "-").replace(/^[^a-zA-Z0-9]+/, "");
   const suffix = createHash("sha256")
     .update(serverId === undefined && urn === undefined ? owner : JSON.stringify([owner, serverId, urn]))
     .digest("hex")
@@ -101,11 +103,16 @@ function checkDaemonRef(checker: Checker, v: unknown): DaemonRef | undefined {
 
 /**
  * `check` for Destination: validates every field, applies defaults, and keeps
- * what was decided at creation (generated network name, default type) stable.
+ * what was decided at creation (owner, generated network name, default type)
+ * stable. The resource's identity comes from `resource` where the caller
+ * knows its URN (both adapters do): its owner and URN are then Pulumi's,
+ * whatever the inputs say. A caller that knows none gives them as the
+ * `owner` and `resourceUrn` inputs.
  */
 export function checkDestination(
   olds: Record<string, unknown> | undefined,
   news: Record<string, unknown>,
+  resource?: Pick<OperationContext, "urn" | "name">,
 ): CheckResult<DestinationInputs> {
   const checker = new Checker();
   checker.onlyKnown(news, DESTINATION_INPUT_NAMES);
@@ -118,14 +125,21 @@ export function checkDestination(
   const serverSwarmRole =
     typeof olds?.serverSwarmRole === "string" ? olds.serverSwarmRole : checker.string("serverSwarmRole", news.serverSwarmRole);
   // The owner is fixed at creation: it is written into the network's labels.
+  const knownUrn = resource?.urn;
   const owner =
-    typeof olds?.owner === "string" && olds.owner ? olds.owner : (checker.string("owner", news.owner, { required: true, max: 1024 }) ?? "");
+    typeof olds?.owner === "string" && olds.owner
+      ? olds.owner
+      : knownUrn !== undefined
+        ? isUnknown(knownUrn)
+          ? UNKNOWN
+          : ownerFromUrn(knownUrn)
+        : (checker.string("owner", news.owner, { required: true, max: 1024 }) ?? "");
   // Given a Server (the SDK sends its daemon reference), its id is part of the
   // owner id and required. Empty when the destination was given a connection
   // (the plugin provider, a written-out connection): the URN alone then tells
   // two resources apart, not two stacks of the same names in two backends.
   const serverId = checker.string("serverId", news.serverId, { required: news.daemon !== undefined && news.daemon !== null, max: 1024 }) ?? "";
-  const urn = checker.string("resourceUrn", news.resourceUrn, { required: true, max: 4096 }) ?? "";
+  const urn = knownUrn ?? checker.string("resourceUrn", news.resourceUrn, { required: true, max: 4096 }) ?? "";
 
   let network = checker.string("network", news.network, {
     nonEmpty: true,
@@ -138,7 +152,7 @@ export function checkDestination(
   }
   if (news.network === undefined || news.network === null) {
     if (typeof olds?.network === "string") network = olds.network;
-    else network = containsUnknown([owner, serverId, urn]) ? UNKNOWN : generateNetworkName(owner, serverId, urn);
+    else network = containsUnknown([owner, serverId, urn]) ? UNKNOWN : generateNetworkName(resource?.name ?? resourceNameOf(owner), owner, serverId, urn);
   }
 
   let type = checker.string("type", news.type) as DestinationType | undefined;

@@ -10,7 +10,7 @@ import { attached, mismatches, observe, refersTo, stateFrom, type Observed } fro
 import { inputsOf, LABEL_OWNER, type DestinationInputs, type DestinationState } from "./destination-types";
 import { createBody, explainCreateError, findByName, overlappingNetworks } from "./network-requests";
 import { allocated, removeWhenReleased } from "./network-waits";
-import { isOurs, ownerIdOf, ownsNetwork, recordedOwner, type Owner } from "./ownership";
+import { isOurs, ownerIdOf, ownsNetwork, recordedOwner, resourceNameOf, type Owner } from "./ownership";
 
 export type { Logger } from "../operation-context";
 
@@ -30,8 +30,8 @@ export class DestinationController implements ResourceController<DestinationInpu
     return ctx ?? { log: this.log };
   }
 
-  check(olds: Record<string, unknown> | undefined, news: Record<string, unknown>, _ctx?: OperationContext): CheckResult<DestinationInputs> {
-    return checkDestination(olds, news);
+  check(olds: Record<string, unknown> | undefined, news: Record<string, unknown>, ctx?: OperationContext): CheckResult<DestinationInputs> {
+    return checkDestination(olds, news, ctx);
   }
 
   diff(_id: string, olds: DestinationState, news: DestinationInputs, _ctx?: OperationContext): DiffResult {
@@ -101,7 +101,7 @@ export class DestinationController implements ResourceController<DestinationInpu
 
     let id: string;
     try {
-      id = await docker.createNetwork(createBody(inputs, who.ownerId));
+      id = await docker.createNetwork(createBody(inputs, who.ownerId, ctx.name ?? resourceNameOf(inputs.owner)));
     } catch (err) {
       // The request may have reached the daemon before the link broke: converge on what exists.
       const recovered = err instanceof ConnectionError ? await this.recover(docker, inputs.network, who) : undefined;

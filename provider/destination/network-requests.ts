@@ -3,29 +3,36 @@ import { ConflictError, DockerApiError, UnsupportedError } from "../errors";
 import type { EngineApi, NetworkCreateBody, NetworkInspect } from "../engine-api";
 import { cidrsOverlap, parseCidr, type Cidr } from "./cidr";
 import { driverFor, subnetsOf } from "./destination-state";
-import { ownerIdOf } from "./ownership";
+import { ownerIdOf, resourceNameOf } from "./ownership";
 import {
   LABEL_DESTINATION,
   LABEL_MANAGED,
   LABEL_OWNER,
   LABEL_OWNER_ID,
   MTU_OPTION,
-  resourceNameOf,
   type DestinationInputs,
 } from "./destination-types";
 
-/** The labels Dockyard puts on networks it creates. */
-export function managedLabels(inputs: DestinationInputs, ownerId: string = ownerIdOf(inputs)): Record<string, string> {
+/** The labels Dockyard puts on networks it creates; `resourceName` is the destination's name in its program. */
+export function managedLabels(
+  inputs: DestinationInputs,
+  ownerId: string = ownerIdOf(inputs),
+  resourceName: string = resourceNameOf(inputs.owner),
+): Record<string, string> {
   return {
     ...inputs.labels,
     [LABEL_MANAGED]: "true",
-    [LABEL_DESTINATION]: resourceNameOf(inputs.owner),
+    [LABEL_DESTINATION]: resourceName,
     [LABEL_OWNER]: inputs.owner,
     [LABEL_OWNER_ID]: ownerId,
   };
 }
 
-export function createBody(inputs: DestinationInputs, ownerId: string = ownerIdOf(inputs)): NetworkCreateBody {
+export function createBody(
+  inputs: DestinationInputs,
+  ownerId: string = ownerIdOf(inputs),
+  resourceName: string = resourceNameOf(inputs.owner),
+): NetworkCreateBody {
   const options: Record<string, string> = { ...inputs.driverOptions };
   if (inputs.mtu !== undefined) options[MTU_OPTION] = String(inputs.mtu);
   const config: Array<{ Subnet?: string; Gateway?: string; IPRange?: string }> = [];
@@ -38,7 +45,7 @@ export function createBody(inputs: DestinationInputs, ownerId: string = ownerIdO
     Internal: inputs.internal,
     EnableIPv6: inputs.ipv6,
     Options: options,
-    Labels: managedLabels(inputs, ownerId),
+    Labels: managedLabels(inputs, ownerId, resourceName),
   };
   if (config.length) body.IPAM = { Driver: "default", Config: config };
   return body;

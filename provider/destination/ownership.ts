@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { parseUrn } from "../operation-context";
 import type { NetworkInspect } from "../engine-api";
 import type { DestinationState } from "./destination-types";
 import { LABEL_MANAGED, LABEL_OWNER, LABEL_OWNER_ID } from "./destination-types";
@@ -12,6 +13,25 @@ export interface Owner {
    * state recorded before owner ids existed (0.1.0).
    */
   ownerId?: string;
+}
+
+/**
+ * The owner of the resource with this URN, `<project>/<stack>/<name>`: what
+ * the label `dockyard.owner` says. Composed here only, from Pulumi's own
+ * facts; written into a label and hashed into the owner id, never read back.
+ */
+export function ownerFromUrn(urn: string): string {
+  const { project, stack, name } = parseUrn(urn);
+  return `${project}/${stack}/${name}`;
+}
+
+/**
+ * The resource name a caller that gives no context stands for (tests, a
+ * program driving the controllers directly): the owner's last part. The
+ * adapters always give the name, from the URN.
+ */
+export function resourceNameOf(owner: string): string {
+  return owner.slice(owner.lastIndexOf("/") + 1);
 }
 
 /**

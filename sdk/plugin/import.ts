@@ -16,6 +16,7 @@ import { observe } from "../../provider/destination/destination-state";
 import type { DestinationState } from "../../provider/destination/destination-types";
 import type { Controllers, ReadResult } from "../../provider";
 import { ValidationError } from "../../provider/errors";
+import type { OperationContext } from "../../provider/operation-context";
 import { DEFAULTS, type ConnectionSpec } from "../../provider/transport/endpoint";
 
 const IMPORT_ID = /^([a-zA-Z0-9][a-zA-Z0-9_.-]*)@([A-Za-z_][A-Za-z0-9_.-]{0,31})@(\[[0-9A-Fa-f:.]+\]|[^:@\[\]\s]+)(?::(\d{1,5}))?$/;
@@ -45,8 +46,7 @@ export function parseImportId(id: string, env: NodeJS.ProcessEnv = process.env):
 export async function importDestination(
   controllers: Controllers,
   id: string,
-  owner: string,
-  urn: string,
+  ctx: OperationContext,
 ): Promise<ReadResult<DestinationState> | undefined> {
   const { network, connection } = parseImportId(id);
   const docker = controllers.transport.docker(connection);
@@ -59,8 +59,6 @@ export async function importDestination(
   const { inputs, failures } = checkDestination(undefined, {
     connection: pinned,
     serverName: connection.host,
-    owner,
-    resourceUrn: urn,
     network: net.Name,
     type: o.type,
     internal: o.internal,
@@ -69,8 +67,8 @@ export async function importDestination(
     ...o.ipam,
     labels: o.labels,
     adopt: true,
-  });
+  }, ctx);
   if (failures.length) throw new ValidationError("id", `network '${net.Name}' cannot be imported: ${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
   const state = { ...inputs, networkId: net.Id, driver: o.driver, scope: o.scope, adopted: true, subnets: o.subnets } as DestinationState;
-  return controllers.destination.read(net.Id, state);
+  return controllers.destination.read(net.Id, state, ctx);
 }
