@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { withConnectionDefaults } from "../provider/connection";
+import { DESTINATION_FIELDS } from "../provider/destination/destination-fields";
+import { DESTINATION_SECRET_KEYS } from "../provider/destination/destination-types";
 import { loginOf, type Server, type SshArgs } from "./server";
 import { shim } from "./shim";
 
@@ -149,6 +151,9 @@ export class Destination extends pulumi.dynamic.Resource {
   constructor(name: string, args: DestinationArgs, opts?: pulumi.CustomResourceOptions) {
     const { server, connection, serverName, serverSwarmRole, ...rest } = args;
     const props: Record<string, unknown> = {
+      // Every field is an output (inputs are recorded as outputs too), filled in by the provider
+      // where the arguments leave it out.
+      ...Object.fromEntries(DESTINATION_FIELDS.map((f) => [f.name, undefined])),
       ...rest,
       // Secret here too, whatever the Server's output is marked (inputs and outputs in state).
       // Without either, check says the server is required.
@@ -166,26 +171,12 @@ export class Destination extends pulumi.dynamic.Resource {
       // URN makes the owner id unique to this resource of this stack.
       serverId: server?.id,
       resourceUrn: pulumi.createUrn(name, DESTINATION_TYPE, opts?.parent),
-      // Outputs, filled in by the provider.
-      name: args.name,
-      network: args.network,
-      networkId: undefined,
-      type: args.type,
-      driver: undefined,
-      scope: undefined,
-      attachable: args.attachable,
-      internal: args.internal,
-      ipv6: args.ipv6,
-      subnets: undefined,
-      labels: args.labels,
-      connect: args.connect,
-      adopted: undefined,
     };
     super(
       shim("destination"),
       name,
       props,
-      { ...opts, additionalSecretOutputs: ["connection", ...(opts?.additionalSecretOutputs ?? [])] },
+      { ...opts, additionalSecretOutputs: [...DESTINATION_SECRET_KEYS, ...(opts?.additionalSecretOutputs ?? [])] },
       "dockyard",
       "Destination",
     );
