@@ -2,7 +2,8 @@
  * Dockyard's provider core: controllers for each resource and the SSH
  * transport they share. Nothing here depends on how Pulumi calls it.
  */
-import { DestinationController, type Logger } from "./destination/destination-controller";
+import { DestinationController } from "./destination/destination-controller";
+import type { Logger } from "./operation-context";
 import { ServerController } from "./server/server-controller";
 import { Transport } from "./transport/transport";
 
@@ -17,7 +18,8 @@ export type { Daemons, EngineApi, NetworkInspect, NetworkCreateBody, SystemInfo,
 export { ServerController, connectionOf } from "./server/server-controller";
 export * from "./server/server-types";
 export { checkServer } from "./server/server-check";
-export { DestinationController, type Logger } from "./destination/destination-controller";
+export { DestinationController } from "./destination/destination-controller";
+export { contextForUrn, parseUrn, type Logger, type OperationContext, type UrnParts } from "./operation-context";
 export * from "./destination/destination-types";
 export { checkDestination } from "./destination/destination-check";
 

@@ -12,8 +12,6 @@ import { createBody, explainCreateError, findByName, overlappingNetworks } from 
 import { allocated, removeWhenReleased } from "./network-waits";
 import { isOurs, ownerIdOf, ownsNetwork, recordedOwner, resourceNameOf, type Owner } from "./ownership";
 
-export type { Logger } from "../operation-context";
-
 /**
  * A Destination's life: create (or take over what an interrupted run left),
  * read (follow the network by its owner labels), update (attach and detach
