@@ -23,6 +23,8 @@ const BUILTIN_NETWORKS = new Set(["bridge", "host", "none", "ingress", "docker_g
 const CONTAINER_NAME = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const LABEL_KEY = /^[A-Za-z0-9]([A-Za-z0-9._\/-]*[A-Za-z0-9])?$/;
 const MAX_LABELS = 100;
+/** `urn:pulumi:<stack>::<project>::<type>::<name>` (the name may contain `::`). */
+const PULUMI_URN = /^urn:pulumi:[^:]+::[^:]+::[^:]+(?::[^:]+)*::.+$/;
 
 /**
  * A Docker network name derived from the resource name, with a suffix derived
@@ -124,22 +126,23 @@ export function checkDestination(
   // preview (the Server is being updated) is no change.
   const serverSwarmRole =
     typeof olds?.serverSwarmRole === "string" ? olds.serverSwarmRole : checker.string("serverSwarmRole", news.serverSwarmRole);
+  const fromContext = resource?.urn !== undefined;
+  const urn = checker.string("resourceUrn", fromContext ? resource.urn : news.resourceUrn, { required: true, max: 4096 }) ?? "";
+  if (fromContext && urn && !isUnknown(urn) && !PULUMI_URN.test(urn)) checker.fail("resourceUrn", "is not a Pulumi URN (urn:pulumi:<stack>::<project>::<type>::<name>)");
   // The owner is fixed at creation: it is written into the network's labels.
-  const knownUrn = resource?.urn;
   const owner =
     typeof olds?.owner === "string" && olds.owner
       ? olds.owner
-      : knownUrn !== undefined
-        ? isUnknown(knownUrn)
+      : fromContext
+        ? isUnknown(urn)
           ? UNKNOWN
-          : ownerFromUrn(knownUrn)
+          : urn && ownerFromUrn(urn)
         : (checker.string("owner", news.owner, { required: true, max: 1024 }) ?? "");
   // Given a Server (the SDK sends its daemon reference), its id is part of the
   // owner id and required. Empty when the destination was given a connection
   // (the plugin provider, a written-out connection): the URN alone then tells
   // two resources apart, not two stacks of the same names in two backends.
   const serverId = checker.string("serverId", news.serverId, { required: news.daemon !== undefined && news.daemon !== null, max: 1024 }) ?? "";
-  const urn = knownUrn ?? checker.string("resourceUrn", news.resourceUrn, { required: true, max: 4096 }) ?? "";
 
   let network = checker.string("network", news.network, {
     nonEmpty: true,

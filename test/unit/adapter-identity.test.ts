@@ -83,6 +83,11 @@ describe("the dynamic adapter derives a Destination's owner from its URN", () =>
     expect((await dynamicCheck({ ...sent("web"), owner: "someone/else/x" })).owner).toBe("proj/dev/web");
   });
 
+  it("refuses a resourceUrn that is not a URN, naming it", async () => {
+    const r = (await dynamic.check!({}, { ...sent("web"), resourceUrn: "web" })) as pulumi.dynamic.CheckResult;
+    expect((r.failures ?? []).map((f) => f.property)).toEqual(["resourceUrn"]);
+  });
+
   it("leaves the owner and the network to be known when the URN is not", async () => {
     const inputs = await dynamicCheck({ ...sent("web"), resourceUrn: UNKNOWN });
     expect(inputs.owner).toBe(UNKNOWN);
