@@ -88,26 +88,26 @@ export class DockyardProvider implements pulumi.provider.Provider {
 
   private kind(urn: string): Kind {
     const type = urn.split("::")[2] ?? "";
-    const k = this.kinds[type.split("$").pop() ?? ""];
-    if (!k) throw new Error(`dockyard: unknown resource type '${type}'`);
-    return k;
+    const kind = this.kinds[type.split("$").pop() ?? ""];
+    if (!kind) throw new Error(`dockyard: unknown resource type '${type}'`);
+    return kind;
   }
 
   /** Wrap the kind's secret fields, and any field that came in holding a secret. */
-  private out(k: Kind, props: object, sent?: Props): Props {
-    return conceal(withoutUndefined(props) as Props, new Set([...k.secrets, ...secretKeys(sent)]));
+  private out(kind: Kind, props: object, sent?: Props): Props {
+    return conceal(withoutUndefined(props) as Props, new Set([...kind.secrets, ...secretKeys(sent)]));
   }
 
   async check(urn: string, olds: Props, news: Props): Promise<pulumi.provider.CheckResult> {
-    const k = this.kind(urn);
+    const kind = this.kind(urn);
     const failures: CheckFailure[] = [];
-    const prepared = k.prepare(urn, reveal(news) as Props, failures);
-    const r = k.ctl.check(olds && Object.keys(olds).length ? (reveal(olds) as Props) : undefined, prepared, this.context(urn));
+    const prepared = kind.prepare(urn, reveal(news) as Props, failures);
+    const r = kind.ctl.check(olds && Object.keys(olds).length ? (reveal(olds) as Props) : undefined, prepared, this.context(urn));
     // A bad connection is reported once, by field; the controller's own check (which
     // calls a missing one `server`, as the TypeScript SDK takes a Server) would only repeat it.
     const repeated = failures.length ? new Set(["connection", "server"]) : new Set<string>();
     const own = r.failures.filter((f) => !repeated.has(f.property.split(".")[0] ?? ""));
-    return { inputs: this.out(k, r.inputs, news), failures: [...failures, ...own] };
+    return { inputs: this.out(kind, r.inputs, news), failures: [...failures, ...own] };
   }
 
   async diff(id: string, urn: string, olds: Props, news: Props): Promise<pulumi.provider.DiffResult> {
@@ -116,23 +116,23 @@ export class DockyardProvider implements pulumi.provider.Provider {
   }
 
   create(urn: string, inputs: Props): Promise<pulumi.provider.CreateResult> {
-    const k = this.kind(urn);
+    const kind = this.kind(urn);
     return withPlainErrors(async () => {
-      const r = await k.ctl.create(reveal(inputs) as object, this.context(urn));
-      return { id: r.id, outs: this.out(k, r.state, inputs) };
+      const r = await kind.ctl.create(reveal(inputs) as object, this.context(urn));
+      return { id: r.id, outs: this.out(kind, r.state, inputs) };
     });
   }
 
   read(id: string, urn: string, props?: Props): Promise<pulumi.provider.ReadResult> {
-    const k = this.kind(urn);
+    const kind = this.kind(urn);
     return withPlainErrors(async () => {
       const known = reveal(props ?? {}) as Props;
       // An import: the engine gives only the id (see import.ts).
-      const importing = k === this.kinds[DESTINATION_TYPE] && known.connection === undefined;
+      const importing = kind === this.kinds[DESTINATION_TYPE] && known.connection === undefined;
       const ctx = this.context(urn);
-      const r = importing ? await importDestination(this.ctl(), id, ctx) : await k.ctl.read(id, known, ctx);
+      const r = importing ? await importDestination(this.ctl(), id, ctx) : await kind.ctl.read(id, known, ctx);
       if (!r) return { id: "", props: {} };
-      const state = this.out(k, r.state, props);
+      const state = this.out(kind, r.state, props);
       // The inputs that give this state: refresh records drift in the inputs too,
       // so the engine's own inputs diff (it gets no detailed diff) shows it.
       const inputs = Object.fromEntries(Object.entries(state).filter(([key]) => this.isInput(urn, key)));
@@ -141,15 +141,15 @@ export class DockyardProvider implements pulumi.provider.Provider {
   }
 
   update(id: string, urn: string, olds: Props, news: Props): Promise<pulumi.provider.UpdateResult> {
-    const k = this.kind(urn);
+    const kind = this.kind(urn);
     return withPlainErrors(async () => ({
-      outs: this.out(k, await k.ctl.update(id, reveal(olds) as object, reveal(news) as object, this.context(urn)), news),
+      outs: this.out(kind, await kind.ctl.update(id, reveal(olds) as object, reveal(news) as object, this.context(urn)), news),
     }));
   }
 
   delete(id: string, urn: string, props: Props): Promise<void> {
-    const k = this.kind(urn);
-    return withPlainErrors(() => k.ctl.delete(id, reveal(props) as object, this.context(urn)));
+    const kind = this.kind(urn);
+    return withPlainErrors(() => kind.ctl.delete(id, reveal(props) as object, this.context(urn)));
   }
 
   async invoke(token: string, inputs: Props): Promise<pulumi.provider.InvokeResult> {
