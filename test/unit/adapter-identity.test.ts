@@ -64,12 +64,16 @@ describe("the dynamic adapter derives a Destination's owner from its URN", () =>
     expect(ownerFromUrn(urnOf("web", "app:Comp$"))).toBe("proj/dev/web");
   });
 
-  it("and the same network name as the SDK's own owner gave", async () => {
+  it("and the same network name and inputs as the SDK's own owner gave", async () => {
     const before = checkDestination(undefined, { ...sent("web"), owner: "proj/dev/web" });
     expect(before.failures).toEqual([]);
     const now = await dynamicCheck(sent("web"));
     expect(now.network).toBe(before.inputs.network);
     expect(now.network).toMatch(/^web-[0-9a-f]{8}$/);
+    // Every checked input is the same, so what stacks recorded before compares equal: no diff.
+    expect(now).toEqual(before.inputs);
+    const olds = before.inputs as unknown as Record<string, unknown>;
+    expect(await dynamicCheck(sent("web"), olds)).toEqual(checkDestination(olds, { ...sent("web"), owner: "proj/dev/web" }).inputs);
   });
 
   it("keeps the owner recorded at creation (0.1.0's state has no URN)", async () => {
