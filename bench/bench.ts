@@ -133,7 +133,7 @@ async function perOperation(h: BenchHost, local: Docker, cli: DockerCli): Promis
   // Where inspect's time goes: the same GET as bare HTTP/1.1 on one kept-alive
   // stream, an SSH channel of the same connection and a local socket connection.
   const inspectPath = `/networks/${encodeURIComponent(probeId)}?verbose=false`;
-  const sshStream = dy.session.openDockerSocket(h.dockerSocket, 30_000, spec.hostKey);
+  const sshStream = dy.socketSource.openDockerSocket(h.dockerSocket, 30_000, spec.hostKey);
   const localStream = net.connect(h.dockerSocket);
   const rawSsh = rawHttp(sshStream);
   const rawLocal = rawHttp(localStream);

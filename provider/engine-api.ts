@@ -1,14 +1,14 @@
 /**
  * What the controllers ask of a server's Docker daemon, and of the transport
  * that reaches it. The real ones are `DockerClient` and `Transport`
- * (`transport/engine-client.ts`: the Engine API through dockerode over SSH
- * channels); the unit tests put an in-memory daemon behind the same
+ * (`transport/docker/engine-client.ts`, `transport/transport.ts`: the Engine
+ * API through dockerode over SSH channels); the unit tests put an in-memory daemon behind the same
  * interfaces. Nothing outside `transport/` needs to know how a daemon is
  * reached.
  */
 import type Dockerode from "dockerode";
 import type { ConnectionSpec, SshEndpoint } from "./transport/endpoint";
-import type { SeenHostKey } from "./transport/hostkey";
+import type { SeenHostKey } from "./transport/ssh/hostkey";
 
 /** Docker's JSON shapes we use: dockerode's types where it has them. */
 export type NetworkInspect = Dockerode.NetworkInspectInfo;

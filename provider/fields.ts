@@ -22,7 +22,7 @@ export interface Field {
   readonly secret?: boolean;
   /** For inputs compared by diff: what a change does. Absent: never compared (derived, or fixed at creation). */
   readonly change?: Change;
-  /** Only the dynamic provider's SDK sets it; the plugin provider derives it and leaves it out of the schema. */
+  /** Not an input of the plugin provider's schema: the dynamic provider's SDK sets it, or the core derives it (the owner, from the URN). */
   readonly dynamicOnly?: boolean;
   /** Markdown, shown in the schema and as the TSDoc of the TypeScript SDK's member. */
   readonly doc: string;

@@ -2,20 +2,24 @@
  * Dockyard's provider core: controllers for each resource and the SSH
  * transport they share. Nothing here depends on how Pulumi calls it.
  */
-import { DestinationController, type Logger } from "./destination/destination-controller";
+import { DestinationController } from "./destination/destination-controller";
+import type { Logger } from "./operation-context";
 import { ServerController } from "./server/server-controller";
-import { Transport } from "./transport/engine-client";
+import { Transport } from "./transport/transport";
 
 export * from "./errors";
 export * from "./resource";
-export { Transport, DockerClient, MAX_CHANNELS, negotiateApiVersion } from "./transport/engine-client";
-export { SshPool, SshSession, type TransportMetrics } from "./transport/ssh";
+export { Transport } from "./transport/transport";
+export { DockerClient, MAX_CHANNELS, negotiateApiVersion } from "./transport/docker/engine-client";
+export { SshPool, type TransportMetrics } from "./transport/ssh/ssh-pool";
+export { SshSession } from "./transport/ssh/ssh-session";
 export type { ConnectionSpec, SshEndpoint } from "./transport/endpoint";
 export type { Daemons, EngineApi, NetworkInspect, NetworkCreateBody, SystemInfo, VersionInfo, ContainerInspect } from "./engine-api";
 export { ServerController, connectionOf } from "./server/server-controller";
 export * from "./server/server-types";
 export { checkServer } from "./server/server-check";
-export { DestinationController, type Logger } from "./destination/destination-controller";
+export { DestinationController } from "./destination/destination-controller";
+export { contextForUrn, parseUrn, type Logger, type OperationContext, type UrnParts } from "./operation-context";
 export * from "./destination/destination-types";
 export { checkDestination } from "./destination/destination-check";
 

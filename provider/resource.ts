@@ -1,9 +1,10 @@
 /**
  * The contract every resource controller implements. It mirrors the CRUD
  * surface of a Pulumi resource provider but knows nothing of Pulumi: the
- * dynamic-provider adapter in `sdk/` and a future plugin provider both drive
- * controllers through this interface.
+ * dynamic-provider adapter (`sdk/dynamic.ts`) and the plugin provider
+ * (`sdk/plugin/provider.ts`) both drive controllers through this interface.
  */
+import type { OperationContext } from "./operation-context";
 
 /** Placeholder the Pulumi engine sends for values not yet known during preview. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -60,16 +61,21 @@ export interface ReadResult<S> {
   inputs?: Record<string, unknown>;
 }
 
+/**
+ * A resource's operations. Each takes the operation's context last; the
+ * adapters always give one, and a caller that gives none gets the
+ * controller's own logger.
+ */
 export interface ResourceController<I, S> {
   /** Validate and normalise inputs (apply defaults). Never touches a server. */
-  check(olds: Record<string, unknown> | undefined, news: Record<string, unknown>): CheckResult<I>;
+  check(olds: Record<string, unknown> | undefined, news: Record<string, unknown>, ctx?: OperationContext): CheckResult<I>;
   /** What an update from `olds` (current state) to `news` (checked inputs) would do. */
-  diff(id: string, olds: S, news: I): DiffResult;
-  create(inputs: I): Promise<ReadResult<S>>;
+  diff(id: string, olds: S, news: I, ctx?: OperationContext): DiffResult;
+  create(inputs: I, ctx?: OperationContext): Promise<ReadResult<S>>;
   /** Current state, or undefined when the object is gone. Transport failures throw. */
-  read(id: string, state: S): Promise<ReadResult<S> | undefined>;
-  update(id: string, olds: S, news: I): Promise<S>;
-  delete(id: string, state: S): Promise<void>;
+  read(id: string, state: S, ctx?: OperationContext): Promise<ReadResult<S> | undefined>;
+  update(id: string, olds: S, news: I, ctx?: OperationContext): Promise<S>;
+  delete(id: string, state: S, ctx?: OperationContext): Promise<void>;
 }
 
 /** Deep equality for JSON-like values; `undefined` members count as absent. */

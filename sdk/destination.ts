@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { withConnectionDefaults } from "../provider/connection";
+import { DESTINATION_FIELDS } from "../provider/destination/destination-fields";
+import { DESTINATION_SECRET_KEYS } from "../provider/destination/destination-types";
 import { loginOf, type Server, type SshArgs } from "./server";
 import { shim } from "./shim";
 
@@ -11,7 +13,7 @@ import { shim } from "./shim";
  * (name, description) is no change at all. Each field stays unknown on its
  * own when it is computed by another resource.
  */
-function daemonOf(server: Server): Record<string, pulumi.Input<string> | undefined> {
+function daemonRefOf(server: Server): Record<string, pulumi.Input<string> | undefined> {
   return { host: server.host, dockerSocket: server.dockerSocket, login: loginOf(server) };
 }
 
@@ -149,6 +151,9 @@ export class Destination extends pulumi.dynamic.Resource {
   constructor(name: string, args: DestinationArgs, opts?: pulumi.CustomResourceOptions) {
     const { server, connection, serverName, serverSwarmRole, ...rest } = args;
     const props: Record<string, unknown> = {
+      // Every field is an output (inputs are recorded as outputs too), filled in by the provider
+      // where the arguments leave it out.
+      ...Object.fromEntries(DESTINATION_FIELDS.map((f) => [f.name, undefined])),
       ...rest,
       // Secret here too, whatever the Server's output is marked (inputs and outputs in state).
       // Without either, check says the server is required.
@@ -157,35 +162,21 @@ export class Destination extends pulumi.dynamic.Resource {
         : connection === undefined
           ? undefined
           : pulumi.secret(pulumi.output(connection).apply(withConnectionDefaults)),
-      daemon: server ? daemonOf(server) : undefined,
+      daemon: server ? daemonRefOf(server) : undefined,
       serverName: server ? server.name : serverName,
       serverSwarmRole: server ? server.swarmRole : serverSwarmRole,
-      owner: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
-      // With the URN, the Server's id (a UUID recorded once in this stack's state) makes the
-      // owner unique to this resource of this stack. The provider's check gets no URN from
-      // the engine, so it is computed here.
+      // Pulumi's facts about this resource, which the provider cannot learn otherwise (a
+      // dynamic provider's calls carry no URN): its URN, from which the provider derives the
+      // owner, and the Server's id (a UUID recorded once in this stack's state), which with the
+      // URN makes the owner id unique to this resource of this stack.
       serverId: server?.id,
       resourceUrn: pulumi.createUrn(name, DESTINATION_TYPE, opts?.parent),
-      // Outputs, filled in by the provider.
-      name: args.name,
-      network: args.network,
-      networkId: undefined,
-      type: args.type,
-      driver: undefined,
-      scope: undefined,
-      attachable: args.attachable,
-      internal: args.internal,
-      ipv6: args.ipv6,
-      subnets: undefined,
-      labels: args.labels,
-      connect: args.connect,
-      adopted: undefined,
     };
     super(
       shim("destination"),
       name,
       props,
-      { ...opts, additionalSecretOutputs: ["connection", ...(opts?.additionalSecretOutputs ?? [])] },
+      { ...opts, additionalSecretOutputs: [...DESTINATION_SECRET_KEYS, ...(opts?.additionalSecretOutputs ?? [])] },
       "dockyard",
       "Destination",
     );

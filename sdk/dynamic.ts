@@ -6,8 +6,9 @@
  * runs the installed package's code: upgrades apply to existing stacks.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { surfaced, wire } from "./wire";
+import { withPlainErrors, withoutUndefined } from "./to-engine";
 import { createControllers, type Controllers, type DiffResult, type ResourceController } from "../provider";
+import { consoleLogger, contextForUrn, type Logger, type OperationContext } from "../provider/operation-context";
 
 /** Key under which Pulumi keeps the serialized provider in inputs and state. */
 const PROVIDER_KEY = "__provider";
@@ -36,14 +37,34 @@ function engineChanges(r: DiffResult, olds: Props, news: Props): boolean | undef
   return undefined;
 }
 
-export function adapt<I extends object, S extends object>(ctl: ResourceController<I, S>): pulumi.dynamic.ResourceProvider {
+/**
+ * Where a resource's URN is among its inputs and state: a dynamic provider's
+ * calls carry none, so the SDK passes it as an input (Destination's
+ * `resourceUrn`); a Server has none.
+ */
+export type UrnIn = (props: Props | undefined) => unknown;
+
+/**
+ * Drive a controller from the dynamic-provider protocol. Every call gets an
+ * operation context: the resource's identity where `urnIn` finds its URN,
+ * and `log`.
+ */
+export function adapt<I extends object, S extends object>(
+  ctl: ResourceController<I, S>,
+  urnIn: UrnIn = () => undefined,
+  log: Logger = consoleLogger,
+): pulumi.dynamic.ResourceProvider {
+  const context = (props: Props | undefined): OperationContext => {
+    const urn = urnIn(props);
+    return typeof urn === "string" && urn !== "" ? contextForUrn(urn, log) : { log };
+  };
   return {
     async check(olds: Props, news: Props) {
-      const r = ctl.check(withoutProviderKey(olds), withoutProviderKey(news) ?? {});
-      return { inputs: wire(r.inputs), failures: r.failures };
+      const r = ctl.check(withoutProviderKey(olds), withoutProviderKey(news) ?? {}, context(news));
+      return { inputs: withoutUndefined(r.inputs), failures: r.failures };
     },
     async diff(id: string, olds: Props, news: Props) {
-      const r = ctl.diff(id, withoutProviderKey(olds) as S, withoutProviderKey(news) as I);
+      const r = ctl.diff(id, withoutProviderKey(olds) as S, withoutProviderKey(news) as I, context(news));
       return {
         changes: engineChanges(r, olds, news),
         replaces: r.replaces,
@@ -52,20 +73,22 @@ export function adapt<I extends object, S extends object>(ctl: ResourceControlle
       };
     },
     create: (inputs: Props) =>
-      surfaced(async () => {
-        const r = await ctl.create(withoutProviderKey(inputs) as I);
-        return { id: r.id, outs: wire(r.state) };
+      withPlainErrors(async () => {
+        const r = await ctl.create(withoutProviderKey(inputs) as I, context(inputs));
+        return { id: r.id, outs: withoutUndefined(r.state) };
       }),
     read: (id: string, props: Props) =>
-      surfaced(async () => {
-        const r = await ctl.read(id, withoutProviderKey(props) as S);
+      withPlainErrors(async () => {
+        const r = await ctl.read(id, withoutProviderKey(props) as S, context(props));
         // No id: the object is gone, and the engine drops it from state.
         if (!r) return { id: undefined as unknown as string, props: {} };
-        return r.inputs ? { id: r.id, props: wire(r.state), inputs: wire(r.inputs) } : { id: r.id, props: wire(r.state) };
+        return r.inputs ? { id: r.id, props: withoutUndefined(r.state), inputs: withoutUndefined(r.inputs) } : { id: r.id, props: withoutUndefined(r.state) };
       }),
     update: (id: string, olds: Props, news: Props) =>
-      surfaced(async () => ({ outs: wire(await ctl.update(id, withoutProviderKey(olds) as S, withoutProviderKey(news) as I)) })),
-    delete: (id: string, props: Props) => surfaced(() => ctl.delete(id, withoutProviderKey(props) as S)),
+      withPlainErrors(async () => ({
+        outs: withoutUndefined(await ctl.update(id, withoutProviderKey(olds) as S, withoutProviderKey(news) as I, context(news))),
+      })),
+    delete: (id: string, props: Props) => withPlainErrors(() => ctl.delete(id, withoutProviderKey(props) as S, context(props))),
   };
 }
 
@@ -90,6 +113,9 @@ export const providers: Record<"server" | "destination", pulumi.dynamic.Resource
 };
 
 function adapters(): Record<"server" | "destination", pulumi.dynamic.ResourceProvider> {
-  adapted ??= { server: adapt(getControllers().server), destination: adapt(getControllers().destination) };
+  adapted ??= {
+    server: adapt(getControllers().server),
+    destination: adapt(getControllers().destination, (props) => props?.resourceUrn),
+  };
   return adapted;
 }

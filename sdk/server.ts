@@ -1,5 +1,8 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { isSecret } from "../provider/fields";
+import { SERVER_FIELDS } from "../provider/server/server-fields";
+import { SERVER_SECRET_KEYS } from "../provider/server/server-types";
 import { shim } from "./shim";
 
 /** How to log in over SSH: the fields a server shares with its jump host. */
@@ -77,7 +80,11 @@ function canonical(v: unknown): string {
   return JSON.stringify(v);
 }
 
-const SECRET_OUTPUTS = ["privateKey", "privateKeyPassword", "password", "proxy", "connection"];
+/** Every field of a Server is an output (inputs are recorded as outputs too): each is a property of the resource. */
+const OUTPUTS = SERVER_FIELDS.map((f) => f.name);
+
+/** Secret inputs are wrapped here; secret outputs are declared to the engine. */
+const SECRET_INPUTS = SERVER_FIELDS.filter((f) => f.input && isSecret(f)).map((f) => f.name);
 
 function secret<T>(v: pulumi.Input<T> | undefined): pulumi.Output<unknown> | undefined {
   return v === undefined ? undefined : pulumi.secret(v);
@@ -128,36 +135,15 @@ export class Server extends pulumi.dynamic.Resource {
   declare public readonly connection: pulumi.Output<Record<string, unknown>>;
 
   constructor(name: string, args: ServerArgs, opts?: pulumi.CustomResourceOptions) {
-    const props: Record<string, unknown> = {
-      ...args,
-      privateKey: secret(args.privateKey),
-      privateKeyPassword: secret(args.privateKeyPassword),
-      password: secret(args.password),
-      proxy: secret(args.proxy),
-      // Outputs, filled in by the provider.
-      dockerVersion: undefined,
-      apiVersion: undefined,
-      os: undefined,
-      architecture: undefined,
-      kernelVersion: undefined,
-      cpus: undefined,
-      memoryBytes: undefined,
-      swarmState: undefined,
-      swarmRole: undefined,
-      swarmNodeId: undefined,
-      hostKeyFingerprint: undefined,
-      hostPublicKey: undefined,
-      connection: undefined,
-      name: args.name,
-      port: args.port,
-      user: args.user,
-      dockerSocket: args.dockerSocket,
-    };
+    // Outputs, filled in by the provider where the arguments leave them out.
+    const props: Record<string, unknown> = Object.fromEntries(OUTPUTS.map((k) => [k, undefined]));
+    Object.assign(props, args);
+    for (const k of SECRET_INPUTS) props[k] = secret(args[k as keyof ServerArgs]);
     super(
       shim("server"),
       name,
       props,
-      { ...opts, additionalSecretOutputs: [...SECRET_OUTPUTS, ...(opts?.additionalSecretOutputs ?? [])] },
+      { ...opts, additionalSecretOutputs: [...SERVER_SECRET_KEYS, ...(opts?.additionalSecretOutputs ?? [])] },
       "dockyard",
       "Server",
     );

@@ -1,50 +1,47 @@
-import {
-  ConflictError,
-  ConnectionError,
-  DockerApiError,
-  DockyardError,
-  NotFoundError,
-  TimeoutError,
-  UnsupportedError,
-} from "../errors";
+import { ConflictError, ConnectionError, DockyardError, NotFoundError, UnsupportedError } from "../errors";
+import type { Daemons, EngineApi, NetworkInspect } from "../engine-api";
+import { consoleLogger, type Logger, type OperationContext } from "../operation-context";
 import type { CheckResult, DiffResult, ReadResult, ResourceController } from "../resource";
 import { swarmRoleOf } from "../server/daemon-facts";
-import type { Daemons, EngineApi, NetworkInspect } from "../engine-api";
 import type { ConnectionSpec } from "../transport/endpoint";
 import { checkDestination } from "./destination-check";
 import { diffDestination } from "./destination-diff";
-import { createBody, explainCreateError, findByName, mismatches, observe, overlappingNetworks, type Observed } from "./network";
-import { ownerIdOf, ownsNetwork, type Owner } from "./ownership";
-import { attached, isMine, ownerOf, refersTo, stateFrom } from "./destination-state";
+import { attached, mismatches, observe, refersTo, stateFrom, type Observed } from "./destination-state";
 import { inputsOf, LABEL_OWNER, type DestinationInputs, type DestinationState } from "./destination-types";
+import { createBody, explainCreateError, findByName, overlappingNetworks } from "./network-requests";
+import { allocated, removeWhenReleased } from "./network-waits";
+import { isOurs, ownerIdOf, ownsNetwork, recordedOwner, resourceNameOf, type Owner } from "./ownership";
 
-export type Logger = (message: string) => void;
-
-/** How long a swarm network may take to release endpoints of containers that just left. */
-const ENDPOINT_RELEASE_TIMEOUT_MS = 15_000;
-
-/** How long a new swarm network may take to be allocated. */
-const ALLOCATION_TIMEOUT_MS = 15_000;
-
+/**
+ * A Destination's life: create (or take over what an interrupted run left),
+ * read (follow the network by its owner labels), update (attach and detach
+ * containers) and delete (only what is this destination's).
+ */
 export class DestinationController implements ResourceController<DestinationInputs, DestinationState> {
   constructor(
-    private readonly transport: Daemons,
-    private readonly log: Logger = (m) => console.warn(m),
+    private readonly daemons: Daemons,
+    private readonly log: Logger = consoleLogger,
   ) {}
 
-  check(olds: Record<string, unknown> | undefined, news: Record<string, unknown>): CheckResult<DestinationInputs> {
-    return checkDestination(olds, news);
+  /** The operation's context, or one with this controller's logger. */
+  private context(ctx: OperationContext | undefined): OperationContext {
+    return ctx ?? { log: this.log };
   }
 
-  diff(_id: string, olds: DestinationState, news: DestinationInputs): DiffResult {
+  check(olds: Record<string, unknown> | undefined, news: Record<string, unknown>, ctx?: OperationContext): CheckResult<DestinationInputs> {
+    return checkDestination(olds, news, ctx);
+  }
+
+  diff(_id: string, olds: DestinationState, news: DestinationInputs, _ctx?: OperationContext): DiffResult {
     return diffDestination(olds, news);
   }
 
   private docker(connection: ConnectionSpec): EngineApi {
-    return this.transport.docker(connection);
+    return this.daemons.docker(connection);
   }
 
-  async create(inputs: DestinationInputs): Promise<ReadResult<DestinationState>> {
+  async create(inputs: DestinationInputs, opCtx?: OperationContext): Promise<ReadResult<DestinationState>> {
+    const ctx = this.context(opCtx);
     const docker = this.docker(inputs.connection);
     const target = docker.target;
     const who = { owner: inputs.owner, ownerId: ownerIdOf(inputs) };
@@ -64,32 +61,32 @@ export class DestinationController implements ResourceController<DestinationInpu
 
     let existing = await findByName(docker, inputs.network);
     // A swarm network created a moment ago may not be allocated yet (empty driver).
-    if (existing && !existing.Driver) existing = await this.allocated(docker, existing.Id);
+    if (existing && !existing.Driver) existing = await allocated(docker, existing.Id, ctx);
     if (existing) {
-      const o = observe(existing);
-      const ours = ownsNetwork(o.rawLabels, who);
+      const found = observe(existing);
+      const ours = ownsNetwork(found.rawLabels, who);
       if (ours || inputs.adopt) {
         // Ours (left by an interrupted run of this very resource) or adopted on request.
-        const bad = mismatches(o, inputs);
+        const bad = mismatches(found, inputs);
         if (bad.length) {
           throw new ConflictError(
             409,
-            `${target}: network '${inputs.network}' exists (id ${o.networkId.slice(0, 12)}) but differs from this destination: ` +
+            `${target}: network '${inputs.network}' exists (id ${found.networkId.slice(0, 12)}) but differs from this destination: ` +
               `${bad.join("; ")}. Remove it, or change the destination to match.`,
           );
         }
-        await this.attachAll(docker, existing.Id, inputs.connect, o);
+        await this.attachAll(docker, existing.Id, inputs.connect, found);
         const net = await docker.inspectNetwork(existing.Id);
         return { id: existing.Id, state: stateFrom(inputs, observe(net), !ours, who.ownerId) };
       }
       const twin =
-        o.rawLabels[LABEL_OWNER] === inputs.owner
+        found.rawLabels[LABEL_OWNER] === inputs.owner
           ? `It carries this destination's owner name (${inputs.owner}) but not its owner id: it belongs to another stack ` +
             `with the same project and stack names (another backend), or to another destination of that name in this stack. `
           : "";
       throw new ConflictError(
         409,
-        `${target}: a network named '${inputs.network}' already exists (id ${o.networkId.slice(0, 12)}, driver ${o.driver}). ` +
+        `${target}: a network named '${inputs.network}' already exists (id ${found.networkId.slice(0, 12)}, driver ${found.driver}). ` +
           twin +
           `Choose another network name, or set adopt: true to take it over.`,
       );
@@ -102,7 +99,7 @@ export class DestinationController implements ResourceController<DestinationInpu
 
     let id: string;
     try {
-      id = await docker.createNetwork(createBody(inputs, who.ownerId));
+      id = await docker.createNetwork(createBody(inputs, who.ownerId, ctx.name ?? resourceNameOf(inputs.owner)));
     } catch (err) {
       // The request may have reached the daemon before the link broke: converge on what exists.
       const recovered = err instanceof ConnectionError ? await this.recover(docker, inputs.network, who) : undefined;
@@ -112,7 +109,7 @@ export class DestinationController implements ResourceController<DestinationInpu
 
     const attachedHere: string[] = [];
     try {
-      await this.allocated(docker, id);
+      await allocated(docker, id, ctx);
       await this.attachAll(docker, id, inputs.connect, undefined, attachedHere);
       const net = await docker.inspectNetwork(id);
       return { id, state: stateFrom(inputs, observe(net), false, who.ownerId) };
@@ -142,23 +139,6 @@ export class DestinationController implements ResourceController<DestinationInpu
     }
   }
 
-  /**
-   * The network once Docker has allocated it. A swarm manager allocates a new
-   * overlay network (driver, subnets) just after create returns; until then
-   * inspect shows an empty driver and no subnets, which must not be recorded.
-   */
-  private async allocated(docker: EngineApi, id: string): Promise<NetworkInspect> {
-    const deadline = Date.now() + ALLOCATION_TIMEOUT_MS;
-    for (;;) {
-      const net = await docker.inspectNetwork(id);
-      if (net.Driver) return net;
-      if (Date.now() >= deadline) {
-        throw new TimeoutError(docker.target, `allocation of network '${net.Name}' by the swarm`, ALLOCATION_TIMEOUT_MS);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-
   private async recover(docker: EngineApi, network: string, who: Owner): Promise<NetworkInspect | undefined> {
     try {
       const net = await findByName(docker, network);
@@ -169,9 +149,9 @@ export class DestinationController implements ResourceController<DestinationInpu
   }
 
   /** Attach the containers `refs` not attached yet; those attached are pushed onto `done`. */
-  private async attachAll(docker: EngineApi, networkId: string, refs: readonly string[], o?: Observed, done: string[] = []): Promise<void> {
+  private async attachAll(docker: EngineApi, networkId: string, refs: readonly string[], found?: Observed, done: string[] = []): Promise<void> {
     for (const ref of refs) {
-      if (o && attached(o, ref)) continue;
+      if (found && attached(found, ref)) continue;
       try {
         await docker.connectContainer(networkId, ref);
         done.push(ref);
@@ -197,24 +177,25 @@ export class DestinationController implements ResourceController<DestinationInpu
     }
   }
 
-  async read(id: string, state: DestinationState): Promise<ReadResult<DestinationState> | undefined> {
+  async read(id: string, state: DestinationState, opCtx?: OperationContext): Promise<ReadResult<DestinationState> | undefined> {
+    const ctx = this.context(opCtx);
     const docker = this.docker(state.connection);
     let net = await docker.findNetwork(id);
-    if (!net || !isMine(net, id, state)) {
+    if (!net || !isOurs(net, id, state)) {
       // Removed, or re-created under the same name: by a run of this very
       // destination (its owner labels), or by someone else, whose network is
       // never taken for this destination's.
       net = await findByName(docker, state.network);
-      if (!net || !isMine(net, id, state)) return undefined;
+      if (!net || !isOurs(net, id, state)) return undefined;
     }
-    if (!net.Driver) net = await this.allocated(docker, net.Id);
-    const o = observe(net);
+    if (!net.Driver) net = await allocated(docker, net.Id, ctx);
+    const found = observe(net);
     const adopted = state.adopted && net.Id === id;
-    const fresh = stateFrom(state, o, adopted, state.ownerId);
+    const fresh = stateFrom(state, found, adopted, state.ownerId);
     return { id: net.Id, state: fresh, inputs: inputsOf(fresh) };
   }
 
-  async update(id: string, olds: DestinationState, news: DestinationInputs): Promise<DestinationState> {
+  async update(id: string, olds: DestinationState, news: DestinationInputs, _ctx?: OperationContext): Promise<DestinationState> {
     const docker = this.docker(news.connection);
     const net = await docker.findNetwork(id);
     if (!net) {
@@ -222,40 +203,41 @@ export class DestinationController implements ResourceController<DestinationInpu
         `${docker.target}: network '${olds.network}' (id ${id.slice(0, 12)}) no longer exists. Run \`pulumi refresh\`, then \`pulumi up\` re-creates it.`,
       );
     }
-    if (!isMine(net, id, olds)) {
+    if (!isOurs(net, id, olds)) {
       throw new ConflictError(
         409,
         `${docker.target}: network '${net.Name}' (id ${id.slice(0, 12)}) is not this destination's: it lacks its owner labels and was not adopted, ` +
           `so Dockyard attaches and detaches nothing on it. Run \`pulumi refresh\` (which forgets it), then \`pulumi up\`.`,
       );
     }
-    let o = observe(net);
+    let found = observe(net);
     // Detach containers no longer listed, attach the listed ones (re-attaching any detached by hand).
     for (const ref of olds.connect) {
-      if (!news.connect.includes(ref) && attached(o, ref)) await docker.disconnectContainer(id, ref, false);
+      if (!news.connect.includes(ref) && attached(found, ref)) await docker.disconnectContainer(id, ref, false);
     }
-    await this.attachAll(docker, id, news.connect, o);
-    o = observe(await docker.inspectNetwork(id));
-    return stateFrom(news, o, olds.adopted, olds.ownerId);
+    await this.attachAll(docker, id, news.connect, found);
+    found = observe(await docker.inspectNetwork(id));
+    return stateFrom(news, found, olds.adopted, olds.ownerId);
   }
 
-  async delete(id: string, state: DestinationState): Promise<void> {
+  async delete(id: string, state: DestinationState, opCtx?: OperationContext): Promise<void> {
+    const ctx = this.context(opCtx);
     const docker = this.docker(state.connection);
     const net = await docker.findNetwork(id);
     if (!net) return; // already gone counts as deleted
-    const o = observe(net);
-    const ours = ownsNetwork(o.rawLabels, ownerOf(state));
+    const found = observe(net);
+    const ours = ownsNetwork(found.rawLabels, recordedOwner(state));
     if (!ours && !state.adopted) {
-      this.log(
+      ctx.log(
         `${docker.target}: network '${net.Name}' (id ${id.slice(0, 12)}) was not created by this destination and was not adopted; ` +
           `leaving it in place and forgetting it.`,
       );
       return;
     }
-    const listed = o.containers.filter((c) => state.connect.some((ref) => refersTo(c, ref)));
-    const foreign = o.containers.filter((c) => !listed.includes(c));
+    const listed = found.containers.filter((container) => state.connect.some((ref) => refersTo(container, ref)));
+    const foreign = found.containers.filter((container) => !listed.includes(container));
     if (foreign.length && !state.force) {
-      const names = foreign.map((c) => c.name).join(", ");
+      const names = foreign.map((container) => container.name).join(", ");
       throw new ConflictError(
         409,
         `${docker.target}: destination '${state.name}' still has containers attached to network '${state.network}': ${names}. ` +
@@ -263,43 +245,13 @@ export class DestinationController implements ResourceController<DestinationInpu
           `or set force: true to have Dockyard disconnect them, then run again.`,
       );
     }
-    for (const c of [...listed, ...foreign]) {
+    for (const container of [...listed, ...foreign]) {
       try {
-        await docker.disconnectContainer(id, c.id, true);
+        await docker.disconnectContainer(id, container.id, true);
       } catch (err) {
         if (!(err instanceof NotFoundError)) throw err;
       }
     }
-    await this.remove(docker, id, state);
-  }
-
-  /**
-   * Remove the network. A swarm network stays "in use" for a moment after its
-   * last container leaves (other nodes release their endpoints lazily), and
-   * this node sees only its own containers: retry for a bounded time, then
-   * say what is probably holding it.
-   */
-  private async remove(docker: EngineApi, id: string, state: DestinationState): Promise<void> {
-    const deadline = Date.now() + ENDPOINT_RELEASE_TIMEOUT_MS;
-    for (;;) {
-      try {
-        await docker.removeNetwork(id);
-        return;
-      } catch (err) {
-        if (err instanceof NotFoundError) return;
-        const inUse = err instanceof DockerApiError && /active endpoints|in use/i.test(err.message);
-        if (!inUse) throw err;
-        if (Date.now() >= deadline) {
-          throw new ConflictError(
-            409,
-            `${docker.target}: network '${state.network}' still has endpoints after ${ENDPOINT_RELEASE_TIMEOUT_MS / 1000} s` +
-              (state.type === "swarm" ? ": containers or services on other swarm nodes are probably attached to it. " : ". ") +
-              `Stop or disconnect them, then run again.`,
-            { cause: err },
-          );
-        }
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    }
+    await removeWhenReleased(docker, id, state, ctx);
   }
 }

@@ -8,7 +8,7 @@ import { DESTINATION_INPUT_KEYS, DESTINATION_REPLACE_KEYS, type DestinationInput
  * hosts) and socket. From the daemon reference, or,
  * in state recorded before it existed, from the connection.
  */
-function daemonOf(daemon: DaemonRef | undefined, connection: ConnectionSpec | undefined): unknown {
+function daemonIdentity(daemon: DaemonRef | undefined, connection: ConnectionSpec | undefined): unknown {
   const ref = daemon ?? connection;
   if (ref === undefined || isUnknown(ref)) return ref;
   const host = typeof ref.host === "string" && !isUnknown(ref.host) ? hostIdentity(ref.host) : ref.host;
@@ -25,9 +25,9 @@ function daemonOf(daemon: DaemonRef | undefined, connection: ConnectionSpec | un
  *   same, so it is no change.
  */
 function serverChange(olds: DestinationState, news: DestinationInputs): "daemon" | "unknown daemon" | "login" | "none" {
-  const newDaemon = daemonOf(news.daemon, news.connection);
+  const newDaemon = daemonIdentity(news.daemon, news.connection);
   if (containsUnknown(newDaemon)) return "unknown daemon";
-  if (!jsonEqual(daemonOf(olds.daemon, olds.connection), newDaemon)) return "daemon";
+  if (!jsonEqual(daemonIdentity(olds.daemon, olds.connection), newDaemon)) return "daemon";
   const known = olds.daemon?.login !== undefined && news.daemon !== undefined && !isUnknown(news.daemon);
   if (known) return containsUnknown(news.daemon?.login) || olds.daemon?.login !== news.daemon?.login ? "login" : "none";
   // No login digest to compare (state recorded before it existed): the connection decides.

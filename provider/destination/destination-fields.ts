@@ -28,7 +28,7 @@ export const DESTINATION_FIELDS = [
     type: "string",
     input: true,
     dynamicOnly: true,
-    doc: "Who owns the network, `<project>/<stack>/<resource name>`, written into a label. Fixed at creation.",
+    doc: "Who owns the network, `<project>/<stack>/<resource name>` (derived from the URN), written into a label. Fixed at creation.",
   },
   {
     name: "daemon",

@@ -27,9 +27,10 @@ export interface DestinationInputs {
   /** The server's swarm role when last seen; decides the default type at creation. */
   serverSwarmRole?: string;
   /**
-   * Who owns the network: `<project>/<stack>/<resource name>`. Written into a
-   * label so a network left by an interrupted run of the same resource is
-   * recognised, and nobody else's network is ever deleted.
+   * Who owns the network: `<project>/<stack>/<resource name>`, from the
+   * resource's URN (see `ownerFromUrn`). Written into a label so a network
+   * left by an interrupted run of the same resource is recognised, and
+   * nobody else's network is ever deleted.
    */
   owner: string;
   /**
@@ -38,7 +39,11 @@ export interface DestinationInputs {
    * the owner id unique to one resource of one stack (see `ownerIdOf`).
    */
   serverId: string;
-  /** The destination's full URN (set by the SDK; `urn` itself is a name Pulumi keeps for its own). */
+  /**
+   * The destination's full URN: given by the engine to the plugin provider;
+   * a dynamic provider's calls carry none, so the SDK passes it as this input
+   * (`urn` itself is a name Pulumi keeps for its own).
+   */
   resourceUrn: string;
   /** Display name. */
   name: string;
@@ -85,10 +90,6 @@ export const LABEL_DESTINATION = "dockyard.destination";
 export const LABEL_OWNER = "dockyard.owner";
 export const LABEL_OWNER_ID = "dockyard.owner-id";
 
-/** The resource name in an owner (`<project>/<stack>/<resource>`). */
-export function resourceNameOf(owner: string): string {
-  return owner.slice(owner.lastIndexOf("/") + 1);
-}
 export const MTU_OPTION = "com.docker.network.driver.mtu";
 
 export const IPAM_KEYS = ["subnet", "gateway", "ipRange", "ipv6Subnet", "ipv6Gateway", "ipv6IpRange"] as const;

@@ -1,4 +1,7 @@
 import { createHash } from "node:crypto";
+import { parseUrn } from "../operation-context";
+import type { NetworkInspect } from "../engine-api";
+import type { DestinationState } from "./destination-types";
 import { LABEL_MANAGED, LABEL_OWNER, LABEL_OWNER_ID } from "./destination-types";
 
 /** Who a destination is, as far as its network's labels go. */
@@ -10,6 +13,25 @@ export interface Owner {
    * state recorded before owner ids existed (0.1.0).
    */
   ownerId?: string;
+}
+
+/**
+ * The owner of the resource with this URN, `<project>/<stack>/<name>`: what
+ * the label `dockyard.owner` says. Composed here only, from Pulumi's own
+ * facts; written into a label and hashed into the owner id, never read back.
+ */
+export function ownerFromUrn(urn: string): string {
+  const { project, stack, name } = parseUrn(urn);
+  return `${project}/${stack}/${name}`;
+}
+
+/**
+ * The resource name a caller that gives no context stands for (tests, a
+ * program driving the controllers directly): the owner's last part. The
+ * adapters always give the name, from the URN.
+ */
+export function resourceNameOf(owner: string): string {
+  return owner.slice(owner.lastIndexOf("/") + 1);
 }
 
 /**
@@ -37,4 +59,14 @@ export function ownsNetwork(labels: Record<string, string> | null | undefined, w
   const l = labels ?? {};
   if (l[LABEL_MANAGED] !== "true" || l[LABEL_OWNER] !== who.owner) return false;
   return who.ownerId !== undefined ? l[LABEL_OWNER_ID] === who.ownerId : l[LABEL_OWNER_ID] === undefined;
+}
+
+/** The owner a state records (without an owner id when it was recorded before them). */
+export function recordedOwner(state: Owner): Owner {
+  return state.ownerId === undefined ? { owner: state.owner } : { owner: state.owner, ownerId: state.ownerId };
+}
+
+/** Whether a network is this destination's to act on: its owner labels say so, or it is the very network adopted. */
+export function isOurs(net: NetworkInspect, id: string, state: DestinationState): boolean {
+  return ownsNetwork(net.Labels, recordedOwner(state)) || (state.adopted && net.Id === id);
 }

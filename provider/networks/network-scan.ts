@@ -2,7 +2,7 @@
  * Scan a server's networks ("Scan for Destinations"): what exists, whether
  * Dockyard manages it, and who is attached. Reads only.
  */
-import { observe } from "../destination/network";
+import { observe } from "../destination/destination-state";
 import { LABEL_MANAGED, LABEL_OWNER } from "../destination/destination-types";
 import type { Daemons } from "../engine-api";
 import type { ConnectionSpec } from "../transport/endpoint";

@@ -1,6 +1,6 @@
 import { UnsupportedError } from "../errors";
 import type { EngineApi } from "../engine-api";
-import { MIN_API_VERSION, compareApiVersions } from "../transport/endpoint";
+import { MIN_API_VERSION, compareApiVersions } from "../transport/docker/api-version";
 import type { ServerFacts } from "./server-types";
 
 export { MIN_API_VERSION, compareApiVersions };

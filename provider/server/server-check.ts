@@ -1,5 +1,5 @@
 import { utils as sshUtils } from "ssh2";
-import { UNNEGOTIABLE_HOST_KEY_TYPES, hostKeyFingerprint, hostKeyType } from "../transport/hostkey";
+import { UNNEGOTIABLE_HOST_KEY_TYPES, hostKeyFingerprint, hostKeyType } from "../transport/ssh/hostkey";
 import { DEFAULTS } from "../transport/endpoint";
 import { isUnknown, type CheckResult } from "../resource";
 import { Checker, SAFE_ABSOLUTE_PATH, USER_PATTERN, isHost } from "../validate";
@@ -11,58 +11,58 @@ function isUnnegotiable(hostKey: string): boolean {
 }
 
 /** Validate the SSH fields shared by a server and its jump host. */
-function checkEndpoint(c: Checker, raw: Record<string, unknown>, prefix: string, env: NodeJS.ProcessEnv): ProxyInputs {
+function checkEndpoint(checker: Checker, raw: Record<string, unknown>, prefix: string, env: NodeJS.ProcessEnv): ProxyInputs {
   const p = (f: string) => prefix + f;
-  const host = c.string(p("host"), raw.host, { required: true, max: 253 });
+  const host = checker.string(p("host"), raw.host, { required: true, max: 253 });
   if (host !== undefined && !isUnknown(host) && !isHost(host)) {
-    c.fail(p("host"), `'${host.slice(0, 80)}' is not a valid hostname or IP address`);
+    checker.fail(p("host"), `'${host.slice(0, 80)}' is not a valid hostname or IP address`);
   }
-  const port = c.integer(p("port"), raw.port, 1, 65535, DEFAULTS.port);
-  const user = c.string(p("user"), raw.user, {
+  const port = checker.integer(p("port"), raw.port, 1, 65535, DEFAULTS.port);
+  const user = checker.string(p("user"), raw.user, {
     nonEmpty: true,
     pattern: USER_PATTERN,
     patternText: "must be a plain user name (letters, digits, '_', '.', '-'; no spaces or shell characters)",
   });
-  const privateKey = c.string(p("privateKey"), raw.privateKey, { nonEmpty: true, max: 64 * 1024 });
-  const privateKeyPassword = c.string(p("privateKeyPassword"), raw.privateKeyPassword, { max: 4096 });
-  const password = c.string(p("password"), raw.password, { nonEmpty: true, max: 4096 });
-  const agentSocketPath = c.string(p("agentSocketPath"), raw.agentSocketPath, {
+  const privateKey = checker.string(p("privateKey"), raw.privateKey, { nonEmpty: true, max: 64 * 1024 });
+  const privateKeyPassword = checker.string(p("privateKeyPassword"), raw.privateKeyPassword, { max: 4096 });
+  const password = checker.string(p("password"), raw.password, { nonEmpty: true, max: 4096 });
+  const agentSocketPath = checker.string(p("agentSocketPath"), raw.agentSocketPath, {
     nonEmpty: true,
     pattern: /^\//,
     patternText: "must be an absolute path to the agent's socket",
   });
-  const hostKey = c.string(p("hostKey"), raw.hostKey, { nonEmpty: true, max: 16 * 1024 });
-  const perDialTimeout = c.integer(p("perDialTimeout"), raw.perDialTimeout, 1, 3600, DEFAULTS.perDialTimeoutSeconds);
-  const dialErrorLimit = c.integer(p("dialErrorLimit"), raw.dialErrorLimit, 1, 100, DEFAULTS.dialErrorLimit);
+  const hostKey = checker.string(p("hostKey"), raw.hostKey, { nonEmpty: true, max: 16 * 1024 });
+  const perDialTimeout = checker.integer(p("perDialTimeout"), raw.perDialTimeout, 1, 3600, DEFAULTS.perDialTimeoutSeconds);
+  const dialErrorLimit = checker.integer(p("dialErrorLimit"), raw.dialErrorLimit, 1, 100, DEFAULTS.dialErrorLimit);
 
   if (privateKey !== undefined && !isUnknown(privateKey) && (privateKeyPassword === undefined || !isUnknown(privateKeyPassword))) {
     const parsed = sshUtils.parseKey(privateKey, privateKeyPassword);
     if (parsed instanceof Error) {
       if (/no passphrase given/i.test(parsed.message)) {
-        c.fail(p("privateKeyPassword"), "the private key is encrypted: set privateKeyPassword to its passphrase");
+        checker.fail(p("privateKeyPassword"), "the private key is encrypted: set privateKeyPassword to its passphrase");
       } else if (/passphrase|decrypt|bad/i.test(parsed.message) && privateKeyPassword !== undefined) {
-        c.fail(p("privateKeyPassword"), "does not decrypt the private key");
+        checker.fail(p("privateKeyPassword"), "does not decrypt the private key");
       } else {
-        c.fail(p("privateKey"), `does not parse as an SSH private key (${parsed.message.replace(/^Cannot parse privateKey: /, "")})`);
+        checker.fail(p("privateKey"), `does not parse as an SSH private key (${parsed.message.replace(/^Cannot parse privateKey: /, "")})`);
       }
     } else if (!parsed.isPrivateKey()) {
       // parseKey reads public keys too; with one, every login would fail later.
-      c.fail(p("privateKey"), "is a public key: give the private key (the key file without .pub)");
+      checker.fail(p("privateKey"), "is a public key: give the private key (the key file without .pub)");
     }
   }
   if (privateKeyPassword !== undefined && privateKey === undefined) {
-    c.fail(p("privateKeyPassword"), "is set but privateKey is not");
+    checker.fail(p("privateKeyPassword"), "is set but privateKey is not");
   }
   if (hostKey !== undefined && !isUnknown(hostKey) && !hostKeyFingerprint(hostKey)) {
-    c.fail(p("hostKey"), "must be the server's public key ('ssh-ed25519 AAAA…') or its fingerprint ('SHA256:…')");
+    checker.fail(p("hostKey"), "must be the server's public key ('ssh-ed25519 AAAA…') or its fingerprint ('SHA256:…')");
   } else if (hostKey !== undefined && !isUnknown(hostKey) && isUnnegotiable(hostKey)) {
-    c.fail(
+    checker.fail(
       p("hostKey"),
       `is a ${hostKeyType(hostKey)} key, a type the SSH client cannot negotiate: pin the server's ed25519, ECDSA or RSA key`,
     );
   }
   if (privateKey === undefined && password === undefined && agentSocketPath === undefined && !env.SSH_AUTH_SOCK) {
-    c.fail(
+    checker.fail(
       prefix ? prefix.slice(0, -1) : "privateKey",
       "no credentials: set privateKey, password or agentSocketPath (or run with SSH_AUTH_SOCK set)",
     );
@@ -84,9 +84,9 @@ function checkEndpoint(c: Checker, raw: Record<string, unknown>, prefix: string,
 
 /** `check` for Server: validates every field and applies defaults. Never connects. */
 export function checkServer(news: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): CheckResult<ServerInputs> {
-  const c = new Checker();
-  c.onlyKnown(news, SERVER_INPUT_KEYS);
-  const endpoint = checkEndpoint(c, news, "", env);
+  const checker = new Checker();
+  checker.onlyKnown(news, SERVER_INPUT_KEYS);
+  const endpoint = checkEndpoint(checker, news, "", env);
   const inputs: ServerInputs = {
     ...endpoint,
     dockerSocket: DEFAULTS.dockerSocket,
@@ -96,23 +96,23 @@ export function checkServer(news: Record<string, unknown>, env: NodeJS.ProcessEn
     if (isUnknown(news.proxy)) {
       inputs.proxy = news.proxy as unknown as ProxyInputs;
     } else if (typeof news.proxy !== "object" || Array.isArray(news.proxy)) {
-      c.fail("proxy", "must be an object with the jump host's connection fields");
+      checker.fail("proxy", "must be an object with the jump host's connection fields");
     } else {
       const raw = news.proxy as Record<string, unknown>;
-      c.onlyKnown(raw, ENDPOINT_KEYS, "proxy.");
-      inputs.proxy = checkEndpoint(c, raw, "proxy.", env);
+      checker.onlyKnown(raw, ENDPOINT_KEYS, "proxy.");
+      inputs.proxy = checkEndpoint(checker, raw, "proxy.", env);
     }
   }
-  const dockerSocket = c.string("dockerSocket", news.dockerSocket, {
+  const dockerSocket = checker.string("dockerSocket", news.dockerSocket, {
     nonEmpty: true,
     max: 107,
     pattern: SAFE_ABSOLUTE_PATH,
     patternText: "must be an absolute path (letters, digits, '.', '_', '+', '-', '/')",
   });
   if (dockerSocket !== undefined) inputs.dockerSocket = dockerSocket;
-  const name = c.string("name", news.name, { nonEmpty: true, max: 255 });
+  const name = checker.string("name", news.name, { nonEmpty: true, max: 255 });
   inputs.name = name ?? (typeof inputs.host === "string" ? inputs.host : "");
-  const description = c.string("description", news.description, { max: 4096 });
+  const description = checker.string("description", news.description, { max: 4096 });
   if (description !== undefined) inputs.description = description;
-  return { inputs, failures: c.failures };
+  return { inputs, failures: checker.failures };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { diffKeys, type CheckResult, type DiffResult, type ReadResult, type ResourceController } from "../resource";
 import type { Daemons } from "../engine-api";
+import type { OperationContext } from "../operation-context";
 import type { ConnectionSpec, SshEndpoint } from "../transport/endpoint";
 import { hostIdentity } from "../validate";
 import { checkServer } from "./server-check";
@@ -44,13 +45,13 @@ function sameHost(a: unknown, b: unknown): boolean {
 }
 
 export class ServerController implements ResourceController<ServerInputs, ServerState> {
-  constructor(private readonly transport: Daemons) {}
+  constructor(private readonly daemons: Daemons) {}
 
-  check(_olds: Record<string, unknown> | undefined, news: Record<string, unknown>): CheckResult<ServerInputs> {
+  check(_olds: Record<string, unknown> | undefined, news: Record<string, unknown>, _ctx?: OperationContext): CheckResult<ServerInputs> {
     return checkServer(news);
   }
 
-  diff(_id: string, olds: ServerState, news: ServerInputs): DiffResult {
+  diff(_id: string, olds: ServerState, news: ServerInputs, _ctx?: OperationContext): DiffResult {
     // Host names are case-insensitive: `Web-1.example.com` and `web-1.example.com` are the same
     // machine, so the change is made in place and the recorded host key stays pinned (no new trust on first use).
     const recase = olds.host !== news.host && sameHost(olds.host, news.host);
@@ -75,13 +76,13 @@ export class ServerController implements ResourceController<ServerInputs, Server
 
   /** Connect with `spec`, inspect the daemon, and build the state to record. */
   private async inspect(inputs: ServerInputs, spec: ConnectionSpec): Promise<ServerState> {
-    const docker = this.transport.docker(spec);
+    const docker = this.daemons.docker(spec);
     const facts = await inspectDaemon(docker);
-    const seen = this.transport.hostKeySeen(spec);
+    const seen = this.daemons.hostKeySeen(spec);
     if (!seen) throw new Error("internal: connected without recording the host key");
     const connection: ConnectionSpec = { ...spec, hostKey: spec.hostKey ?? seen.publicKey };
     if (spec.proxy) {
-      const proxySeen = this.transport.hostKeySeen(spec.proxy);
+      const proxySeen = this.daemons.hostKeySeen(spec.proxy);
       connection.proxy = { ...spec.proxy, hostKey: spec.proxy.hostKey ?? proxySeen?.publicKey };
     }
     return {
@@ -93,19 +94,19 @@ export class ServerController implements ResourceController<ServerInputs, Server
     };
   }
 
-  async create(inputs: ServerInputs): Promise<ReadResult<ServerState>> {
+  async create(inputs: ServerInputs, _ctx?: OperationContext): Promise<ReadResult<ServerState>> {
     const state = await this.inspect(inputs, connectionOf(inputs));
     return { id: randomUUID(), state };
   }
 
-  async read(id: string, state: ServerState): Promise<ReadResult<ServerState>> {
+  async read(id: string, state: ServerState, _ctx?: OperationContext): Promise<ReadResult<ServerState>> {
     // Reconnect exactly as recorded (host keys pinned). Unreachable is an error, never "gone".
     const inputs = inputsOf(state) as unknown as ServerInputs;
     const fresh = await this.inspect(inputs, state.connection);
     return { id, state: { ...state, ...fresh, connection: state.connection }, inputs: inputsOf(state) };
   }
 
-  async update(_id: string, olds: ServerState, news: ServerInputs): Promise<ServerState> {
+  async update(_id: string, olds: ServerState, news: ServerInputs, _ctx?: OperationContext): Promise<ServerState> {
     const spec = connectionOf(news, {
       hostKey: olds.connection?.hostKey ?? olds.hostPublicKey,
       // A jump host's recorded key only carries over while it is the same jump host.

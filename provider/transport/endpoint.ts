@@ -40,19 +40,3 @@ export function describeEndpoint(e: Pick<SshEndpoint, "host" | "port" | "user" |
   const target = `${e.user}@${e.host.includes(":") ? `[${e.host}]` : e.host}:${e.port}`;
   return e.proxy ? `${target} (via ${describeEndpoint(e.proxy)})` : target;
 }
-
-/** Where progress worth telling the user goes (dial retries); `console.warn` unless the caller says otherwise. */
-export type Logger = (message: string) => void;
-
-/**
- * The oldest Engine API Dockyard speaks: Docker 20.10's, the docker.io of
- * Debian 12 (bookworm), where attachable overlays and every call Dockyard
- * makes have their current shape.
- */
-export const MIN_API_VERSION = "1.41";
-
-export function compareApiVersions(a: string, b: string): number {
-  const [am = 0, an = 0] = a.split(".").map(Number);
-  const [bm = 0, bn = 0] = b.split(".").map(Number);
-  return am - bm || an - bn;
-}

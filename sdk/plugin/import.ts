@@ -9,13 +9,13 @@
  * and the credentials are the ssh-agent's at SSH_AUTH_SOCK in the environment
  * `pulumi` runs in (a private key never goes into an id). The imported
  * destination is adopted: Dockyard manages, and on delete removes, a network
- * it did not create, as `adopt: true` does.
+ * it did not create, as `adopt: true` does (provider/destination/destination-import.ts).
  */
-import { checkDestination } from "../../provider/destination/destination-check";
-import { observe } from "../../provider/destination/network";
+import { importNetwork } from "../../provider/destination/destination-import";
 import type { DestinationState } from "../../provider/destination/destination-types";
 import type { Controllers, ReadResult } from "../../provider";
 import { ValidationError } from "../../provider/errors";
+import type { OperationContext } from "../../provider/operation-context";
 import { DEFAULTS, type ConnectionSpec } from "../../provider/transport/endpoint";
 
 const IMPORT_ID = /^([a-zA-Z0-9][a-zA-Z0-9_.-]*)@([A-Za-z_][A-Za-z0-9_.-]{0,31})@(\[[0-9A-Fa-f:.]+\]|[^:@\[\]\s]+)(?::(\d{1,5}))?$/;
@@ -45,32 +45,8 @@ export function parseImportId(id: string, env: NodeJS.ProcessEnv = process.env):
 export async function importDestination(
   controllers: Controllers,
   id: string,
-  owner: string,
-  urn: string,
+  ctx: OperationContext,
 ): Promise<ReadResult<DestinationState> | undefined> {
   const { network, connection } = parseImportId(id);
-  const docker = controllers.transport.docker(connection);
-  const net = await docker.findNetwork(network);
-  if (!net) return undefined;
-  const o = observe(net);
-  // Pin the host key seen now, as a Server does on creation.
-  const seen = docker.session.hostKey;
-  const pinned = seen ? { ...connection, hostKey: seen.publicKey } : connection;
-  const { inputs, failures } = checkDestination(undefined, {
-    connection: pinned,
-    serverName: connection.host,
-    owner,
-    resourceUrn: urn,
-    network: net.Name,
-    type: o.type,
-    internal: o.internal,
-    ipv6: o.ipv6,
-    ...(o.type === "swarm" ? { attachable: o.attachable } : {}),
-    ...o.ipam,
-    labels: o.labels,
-    adopt: true,
-  });
-  if (failures.length) throw new ValidationError("id", `network '${net.Name}' cannot be imported: ${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
-  const state = { ...inputs, networkId: net.Id, driver: o.driver, scope: o.scope, adopted: true, subnets: o.subnets } as DestinationState;
-  return controllers.destination.read(net.Id, state);
+  return importNetwork(controllers.transport, controllers.destination, network, connection, ctx);
 }

@@ -11,7 +11,7 @@ import {
   Transport,
   type ConnectionSpec,
 } from "../../provider";
-import { statRemote } from "../../provider/transport/socket-diagnosis";
+import { statRemote } from "../../provider/transport/docker/socket-diagnosis";
 import { Relay } from "../support/relay";
 import { ScratchSshd } from "../support/sshd";
 import { docker, rootSpec, testHost, type TestHost } from "../support/testhost";

@@ -13,7 +13,7 @@ import {
   type DestinationState,
   type ServerState,
 } from "../../provider";
-import type { NetworkCreateBody } from "../../provider/transport/engine-client";
+import type { NetworkCreateBody } from "../../provider/engine-api";
 import { harness } from "../support/controllers";
 import {
   canPing,

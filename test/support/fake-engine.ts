@@ -55,7 +55,7 @@ import {
 } from "../../provider/errors";
 import { cidrsOverlap, parseCidr, type Cidr } from "../../provider/destination/cidr";
 import { describeEndpoint, type ConnectionSpec, type SshEndpoint } from "../../provider/transport/endpoint";
-import { describeHostKey, hostKeyFingerprint, type SeenHostKey } from "../../provider/transport/hostkey";
+import { describeHostKey, hostKeyFingerprint, type SeenHostKey } from "../../provider/transport/ssh/hostkey";
 
 /** The calls of `EngineApi`. */
 export type EngineMethod = Exclude<keyof EngineApi, "target">;

@@ -14,8 +14,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ClientChannel } from "ssh2";
-import { ChannelSocket } from "../../provider/transport/channel-socket";
-import type { SshSession } from "../../provider/transport/ssh";
+import { ChannelSocket } from "../../provider/transport/docker/channel-socket";
+import type { DockerSocketSource } from "../../provider/transport/docker/docker-socket";
 import { DaemonAnswer, type FakeDaemon } from "./fake-engine";
 
 export interface LocalEngine {
@@ -23,7 +23,7 @@ export interface LocalEngine {
   /** Requests received, `METHOD /path`. */
   requests: string[];
   /** A session stand-in whose channels open after `openAfterMs` (default at once). */
-  session(opts?: { target?: string; openAfterMs?: number }): SshSession;
+  session(opts?: { target?: string; openAfterMs?: number }): DockerSocketSource;
   close(): Promise<void>;
 }
 
@@ -115,7 +115,7 @@ export async function serveEngine(daemon: FakeDaemon): Promise<LocalEngine> {
         target: opts.target ?? daemon.target,
         openDockerSocket: () => new ChannelSocket(open(), () => undefined, () => undefined),
       };
-      return session as unknown as SshSession;
+      return session as unknown as DockerSocketSource;
     },
     async close() {
       server.closeAllConnections();

@@ -3,7 +3,8 @@ import { DESTINATION_FIELDS } from "../../provider/destination/destination-field
 import type { Field } from "../../provider/fields";
 import { SERVER_FIELDS } from "../../provider/server/server-fields";
 import { UNKNOWN } from "../../provider";
-import { DockyardProvider, ownerOf } from "../../sdk/plugin/provider";
+import { DockyardProvider } from "../../sdk/plugin/provider";
+import { ownerFromUrn as ownerOf } from "../../provider/destination/ownership";
 import { parseImportId } from "../../sdk/plugin/import";
 import { DESTINATION_TYPE, SERVER_TYPE, schema } from "../../sdk/plugin/schema";
 import { reveal } from "../../sdk/plugin/secrets";

@@ -15,7 +15,7 @@ import {
 import type { DestinationState } from "../../../provider/destination/destination-types";
 import { DestinationController } from "../../../provider/destination/destination-controller";
 import { checkDestination } from "../../../provider/destination/destination-check";
-import type { Transport } from "../../../provider/transport/engine-client";
+import type { Transport } from "../../../provider/transport/transport";
 import { world } from "../../support/fake-world";
 
 afterEach(() => {

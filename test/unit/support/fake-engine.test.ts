@@ -10,7 +10,7 @@ import {
   NotFoundError,
   ValidationError,
 } from "../../../provider/errors";
-import { hostKeyFingerprint } from "../../../provider/transport/hostkey";
+import { hostKeyFingerprint } from "../../../provider/transport/ssh/hostkey";
 import { FakeDaemon, FakeDaemons } from "../../support/fake-engine";
 import { CONNECTION } from "../../support/fake-world";
 

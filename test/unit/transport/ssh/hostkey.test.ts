@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { describeHostKey, hostKeyAlgorithms, hostKeyFingerprint } from "../../../provider/transport/hostkey";
-import { sshKeygen } from "../../support/keys";
+import { describeHostKey, hostKeyAlgorithms, hostKeyFingerprint } from "../../../../provider/transport/ssh/hostkey";
+import { sshKeygen } from "../../../support/keys";
 
 describe("host keys", () => {
   it("computes the same fingerprint as ssh-keygen", () => {

@@ -1,8 +1,8 @@
 import type { SFTPWrapper } from "ssh2";
-import { DockerPermissionError, DockerUnavailableError, DockyardError } from "../errors";
-import { openLate } from "./ssh";
-import type { SshSession } from "./ssh";
-import { openSession } from "./session-slots";
+import { DockerPermissionError, DockerUnavailableError, DockyardError } from "../../errors";
+import { openLate } from "../ssh/deadlines";
+import { openSession } from "../ssh/session-slots";
+import type { SshSession } from "../ssh/ssh-session";
 
 /** What a stat of the socket says: mode bits, owner and group. */
 export interface RemoteStat {
@@ -18,11 +18,11 @@ export interface RemoteStat {
  */
 export async function statRemote(session: SshSession, path: string, timeoutMs: number): Promise<RemoteStat | undefined> {
   if (!session.sftpUnavailable) {
-    const c = await session.connect();
+    const client = await session.connect();
     let sftp: SFTPWrapper;
     try {
       sftp = await openSession(session.slots, () =>
-        openLate<SFTPWrapper>(session.target, `opening SFTP for stat ${path}`, timeoutMs, (cb) => c.sftp(cb), (s) => s.end()),
+        openLate<SFTPWrapper>(session.target, `opening SFTP for stat ${path}`, timeoutMs, (cb) => client.sftp(cb), (s) => s.end()),
       );
     } catch (err) {
       if (err instanceof DockyardError) throw err;
@@ -83,7 +83,7 @@ export async function diagnoseSocket(
     }
     [ids, groups] = await Promise.all([session.run(["id", "-u"], timeoutMs), session.run(["id", "-G"], timeoutMs)]);
   } catch (err) {
-    // A transport failure is the caller's to surface; anything else leaves the question open.
+    // A transport failure is the caller's to report; anything else leaves the question open.
     if (err instanceof DockyardError) throw err;
     return undefined;
   }

@@ -1,42 +1,10 @@
-import http from "node:http";
-import { inspect } from "node:util";
-import type { Duplex } from "node:stream";
-import type { TimeoutError } from "../errors";
-import { DIAL_STDIO_CHANNELS } from "./session-slots";
-import type { SshSession } from "./ssh";
-
-/** Channels one Docker client may hold open at once (sshd caps channels per connection). */
-export const MAX_CHANNELS = 16;
-/** Idle keep-alive channels are closed after this long. */
-const IDLE_CHANNEL_MS = 15_000;
-
 /**
- * An HTTP agent whose "sockets" are SSH channels to the Docker socket. Kept
- * alive and capped, so a burst of calls reuses a few channels instead of
- * opening one per request.
+ * One attempt of a Docker API call: its timeout, timed from when its request
+ * has an open channel, and the abort that ends the request on expiry.
  */
-export class SshDockerAgent extends http.Agent {
-  constructor(
-    private readonly session: SshSession,
-    private readonly socketPath: string,
-    private readonly openTimeoutMs: number,
-    private readonly hostKey: string | undefined,
-  ) {
-    super({ keepAlive: true, maxSockets: MAX_CHANNELS, maxFreeSockets: MAX_CHANNELS, timeout: IDLE_CHANNEL_MS });
-    // Over dial-stdio each channel is a session, and sshd caps those (MaxSessions, 10 by default).
-    Object.defineProperty(this, "maxSockets", { get: () => (session.streamLocalRefused ? DIAL_STDIO_CHANNELS : MAX_CHANNELS) });
-  }
-
-  /** Inspecting the agent would walk every socket, channel and the SSH client. */
-  [inspect.custom](): string {
-    return `SshDockerAgent(${this.session.target})`;
-  }
-
-  override createConnection(): Duplex {
-    // Returned at once so the agent counts it against maxSockets; the channel opens behind it.
-    return this.session.openDockerSocket(this.socketPath, this.openTimeoutMs, this.hostKey);
-  }
-}
+import type http from "node:http";
+import type { Duplex } from "node:stream";
+import type { TimeoutError } from "../../errors";
 
 export type AddRequest = { addRequest(req: http.ClientRequest, options: http.RequestOptions): void };
 

@@ -1,7 +1,8 @@
 import type { ClientChannel } from "ssh2";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { TimeoutError } from "../../../provider/errors";
-import { endpointKey, openChannel } from "../../../provider/transport/ssh";
+import { TimeoutError } from "../../../../provider/errors";
+import { openChannel } from "../../../../provider/transport/ssh/deadlines";
+import { endpointKey } from "../../../../provider/transport/ssh/ssh-pool";
 
 describe("endpoints", () => {
   const e = { host: "h", port: 22, user: "root", perDialTimeout: 15, dialErrorLimit: 10 };

@@ -1,4 +1,4 @@
-import { DockerPermissionError, DockerUnavailableError } from "../errors";
+import { DockerPermissionError, DockerUnavailableError } from "../../errors";
 
 /** The argv that carries the Docker API over an exec channel. The socket is always named: a login environment's `DOCKER_HOST` or docker context may name another daemon. */
 export function dialStdioArgv(socketPath: string): string[] {

@@ -78,18 +78,18 @@ export class ChannelSocket extends Duplex {
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     this.touch();
-    const ch = this.channel;
-    if (!ch) {
-      void this.ready.then((c) => (c ? this._write(chunk, _enc, cb) : cb(new Error("channel was not opened"))));
+    const channel = this.channel;
+    if (!channel) {
+      void this.ready.then((opened) => (opened ? this._write(chunk, _enc, cb) : cb(new Error("channel was not opened"))));
       return;
     }
-    if (ch.write(chunk)) cb();
-    else ch.once("drain", () => cb());
+    if (channel.write(chunk)) cb();
+    else channel.once("drain", () => cb());
   }
 
   override _final(cb: (err?: Error | null) => void): void {
-    void this.ready.then((c) => {
-      c?.end();
+    void this.ready.then((opened) => {
+      opened?.end();
       cb();
     });
   }

@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
-import { MAX_SESSIONS, SessionSlots, openSession } from "../../../provider/transport/session-slots";
+import { MAX_SESSIONS, SessionSlots, openSession } from "../../../../provider/transport/ssh/session-slots";
 
 class FakeChannel extends EventEmitter {
   close(): void {

@@ -21,13 +21,14 @@ import {
   NotFoundError,
   TimeoutError,
   UnsupportedError,
-} from "../../../provider/errors";
-import { ChannelSocket } from "../../../provider/transport/channel-socket";
-import { DockerClient, Transport, negotiateApiVersion } from "../../../provider/transport/engine-client";
-import type { EngineApi } from "../../../provider/engine-api";
-import { FakeDaemon } from "../../support/fake-engine";
-import { serveEngine, type LocalEngine } from "../../support/local-engine";
-import type { SshSession } from "../../../provider/transport/ssh";
+} from "../../../../provider/errors";
+import { ChannelSocket } from "../../../../provider/transport/docker/channel-socket";
+import { DockerClient, negotiateApiVersion } from "../../../../provider/transport/docker/engine-client";
+import { Transport } from "../../../../provider/transport/transport";
+import type { EngineApi } from "../../../../provider/engine-api";
+import { FakeDaemon } from "../../../support/fake-engine";
+import { serveEngine, type LocalEngine } from "../../../support/local-engine";
+import type { DockerSocketSource, SshDockerSockets } from "../../../../provider/transport/docker/docker-socket";
 
 let dir: string;
 let socketPath: string;
@@ -63,7 +64,7 @@ afterAll(async () => {
 });
 
 /** A session whose every channel opens `openAfterMs` after it is asked for. */
-function slowSession(openAfterMs: number): SshSession {
+function slowSession(openAfterMs: number): DockerSocketSource {
   const session = {
     target: "root@test:22",
     openDockerSocket: () =>
@@ -79,7 +80,7 @@ function slowSession(openAfterMs: number): SshSession {
         () => undefined,
       ),
   };
-  return session as unknown as SshSession;
+  return session as unknown as DockerSocketSource;
 }
 
 describe("a Docker call's timeout", () => {
@@ -128,7 +129,7 @@ describe("DockerClient.call", () => {
   afterEach(() => {
     vi.useRealTimers();
   });
-  const client = (attempts = 3) => new DockerClient({ target: "root@h:22" } as unknown as SshSession, "/var/run/docker.sock", { attempts });
+  const client = (attempts = 3) => new DockerClient({ target: "root@h:22" } as unknown as DockerSocketSource, "/var/run/docker.sock", { attempts });
 
   it("retries an idempotent call after a transport failure, a bounded number of times, backing off", async () => {
     vi.useFakeTimers();
@@ -335,11 +336,11 @@ describe("Transport", () => {
       const other = t.docker({ ...spec, dockerSocket: "/run/other.sock" });
       const pinned = t.docker({ ...spec, hostKey: "SHA256:" + "A".repeat(43) });
       expect(new Set([a, other, pinned]).size).toBe(3);
-      expect(other.session).toBe(a.session);
-      expect(pinned.session).toBe(a.session);
+      expect((other.socketSource as SshDockerSockets).session).toBe((a.socketSource as SshDockerSockets).session);
+      expect((pinned.socketSource as SshDockerSockets).session).toBe((a.socketSource as SshDockerSockets).session);
       expect(other.socketPath).toBe("/run/other.sock");
       expect(a.target).toBe("root@h:22");
-      expect(t.docker({ ...spec, port: 2222 }).session).not.toBe(a.session);
+      expect((t.docker({ ...spec, port: 2222 }).socketSource as SshDockerSockets).session).not.toBe((a.socketSource as SshDockerSockets).session);
       expect(t.hostKeySeen(spec)).toBeUndefined();
       expect(t.pool.metrics.handshakes).toBe(0);
     } finally {

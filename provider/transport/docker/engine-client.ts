@@ -1,20 +1,13 @@
+/** One daemon's Engine API, through dockerode over SSH channels. */
 import type http from "node:http";
 import Dockerode from "dockerode";
-import {
-  ConflictError,
-  ConnectionError,
-  DockerApiError,
-  DockyardError,
-  NotFoundError,
-  TimeoutError,
-  UnsupportedError,
-  isTransient,
-} from "../errors";
-import { Attempt, MAX_CHANNELS, SshDockerAgent, type AddRequest } from "./agent";
-import { SshPool, type SshSession } from "./ssh";
-import { DEFAULTS, MIN_API_VERSION, compareApiVersions, type ConnectionSpec, type Logger, type SshEndpoint } from "./endpoint";
-import type { ContainerInspect, Daemons, EngineApi, NetworkCreateBody, NetworkInspect, SystemInfo, VersionInfo } from "../engine-api";
-import type { SeenHostKey } from "./hostkey";
+import { ConflictError, ConnectionError, DockerApiError, DockyardError, NotFoundError, TimeoutError, isTransient } from "../../errors";
+import type { ContainerInspect, EngineApi, NetworkCreateBody, NetworkInspect, SystemInfo, VersionInfo } from "../../engine-api";
+import { DEFAULTS } from "../endpoint";
+import { negotiateApiVersion } from "./api-version";
+import { Attempt, type AddRequest } from "./call-attempt";
+import { SshDockerAgent } from "./docker-agent";
+import type { DockerSocketSource } from "./docker-socket";
 
 export interface CallOptions {
   /** Safe to repeat after a transport failure (reads, deletes). */
@@ -23,9 +16,9 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
-export { MAX_CHANNELS };
-
-export type { ContainerInspect, NetworkCreateBody, NetworkInspect, SystemInfo, VersionInfo } from "../engine-api";
+export { MAX_CHANNELS } from "./docker-agent";
+export { negotiateApiVersion } from "./api-version";
+export type { ContainerInspect, NetworkCreateBody, NetworkInspect, SystemInfo, VersionInfo } from "../../engine-api";
 
 /** dockerode's `info`, `version` and `ping` take an abort signal; its types do not say so. */
 type WithSignal = { abortSignal: AbortSignal };
@@ -50,24 +43,6 @@ function errorText(err: { json?: unknown; reason?: string; message?: string }): 
 }
 
 /**
- * The Engine API version to speak with a daemon that reports `v`: the oldest
- * one both sides support, so responses have the same shape on every daemon.
- * That is Dockyard's minimum, 1.41 (Docker 20.10), unless the daemon no
- * longer accepts it (Docker 29 accepts nothing older than 1.44). Older
- * daemons are refused.
- */
-export function negotiateApiVersion(v: Pick<VersionInfo, "ApiVersion" | "Version"> & { MinAPIVersion?: string }, target: string): string {
-  if (typeof v.ApiVersion !== "string" || compareApiVersions(v.ApiVersion, MIN_API_VERSION) < 0) {
-    throw new UnsupportedError(
-      `${target}: Docker ${v.Version} speaks Engine API ${v.ApiVersion}; ` +
-        `Dockyard needs API ${MIN_API_VERSION} (Docker 20.10) or newer. Upgrade Docker on the server.`,
-    );
-  }
-  const min = v.MinAPIVersion;
-  return min && /^\d+\.\d+$/.test(min) && compareApiVersions(min, MIN_API_VERSION) > 0 ? min : MIN_API_VERSION;
-}
-
-/**
  * The Docker Engine API of one server, spoken with dockerode over that
  * server's pooled SSH connection: dockerode's HTTP agent is this client's
  * `SshDockerAgent`, so requests ride on SSH channels, at most MAX_CHANNELS at
@@ -85,14 +60,14 @@ export class DockerClient implements EngineApi {
   apiVersion: string | undefined;
 
   constructor(
-    readonly session: SshSession,
+    readonly socketSource: DockerSocketSource,
     readonly socketPath: string,
     opts: { timeoutMs?: number; attempts?: number; hostKey?: string } = {},
   ) {
-    this.target = session.target;
+    this.target = socketSource.target;
     this.timeoutMs = opts.timeoutMs ?? DEFAULTS.callTimeoutMs;
     this.attempts = opts.attempts ?? DEFAULTS.callAttempts;
-    this.agent = new SshDockerAgent(session, socketPath, this.timeoutMs, opts.hostKey);
+    this.agent = new SshDockerAgent(socketSource, socketPath, this.timeoutMs, opts.hostKey);
     // socketPath only names the remote socket: the agent's channels carry every request.
     this.docker = new Dockerode({ socketPath, agent: this.agent } as Dockerode.DockerOptions);
   }
@@ -156,7 +131,7 @@ export class DockerClient implements EngineApi {
   /** The dockerode client, speaking the negotiated API version (negotiated on first use). */
   private async api(): Promise<Dockerode> {
     if (this.apiVersion) return this.docker;
-    this.negotiated ??= this.call("version", (s) => (this.docker as unknown as SystemCalls).version({ abortSignal: s }), {
+    this.negotiated ??= this.call("version", (signal) => (this.docker as unknown as SystemCalls).version({ abortSignal: signal }), {
       idempotent: true,
     })
       .then((v) => {
@@ -173,26 +148,26 @@ export class DockerClient implements EngineApi {
   }
 
   /** A call on the negotiated API. */
-  private async on<T>(what: string, fn: (d: Dockerode, signal: AbortSignal) => Promise<T>, opts: CallOptions): Promise<T> {
-    const d = await this.api();
-    return this.call(what, (s) => fn(d, s), opts);
+  private async on<T>(what: string, fn: (api: Dockerode, signal: AbortSignal) => Promise<T>, opts: CallOptions): Promise<T> {
+    const api = await this.api();
+    return this.call(what, (signal) => fn(api, signal), opts);
   }
 
   async ping(): Promise<string> {
-    const res = await this.on("ping", (d, s) => (d as unknown as SystemCalls).ping({ abortSignal: s }), { idempotent: true });
+    const res = await this.on("ping", (api, signal) => (api as unknown as SystemCalls).ping({ abortSignal: signal }), { idempotent: true });
     return String(res);
   }
 
   version(): Promise<VersionInfo> {
-    return this.on("version", (d, s) => (d as unknown as SystemCalls).version({ abortSignal: s }), { idempotent: true });
+    return this.on("version", (api, signal) => (api as unknown as SystemCalls).version({ abortSignal: signal }), { idempotent: true });
   }
 
   info(): Promise<SystemInfo> {
-    return this.on("info", (d, s) => (d as unknown as SystemCalls).info({ abortSignal: s }), { idempotent: true });
+    return this.on("info", (api, signal) => (api as unknown as SystemCalls).info({ abortSignal: signal }), { idempotent: true });
   }
 
   listNetworks(filters?: Record<string, string[]>): Promise<NetworkInspect[]> {
-    return this.on("network list", (d, s) => d.listNetworks({ ...(filters ? { filters } : {}), abortSignal: s }), {
+    return this.on("network list", (api, signal) => api.listNetworks({ ...(filters ? { filters } : {}), abortSignal: signal }), {
       idempotent: true,
     });
   }
@@ -201,7 +176,7 @@ export class DockerClient implements EngineApi {
     return this.on(
       `network inspect ${idOrName}`,
       // dockerode's network inspect takes no signal: the request is aborted through the agent (Attempt.bind).
-      (d) => d.getNetwork(encodeURIComponent(idOrName)).inspect(),
+      (api) => api.getNetwork(encodeURIComponent(idOrName)).inspect(),
       { idempotent: true },
     );
   }
@@ -217,7 +192,7 @@ export class DockerClient implements EngineApi {
   }
 
   async createNetwork(body: NetworkCreateBody): Promise<string> {
-    const net = await this.on(`network create ${body.Name}`, (d, s) => d.createNetwork({ ...body, abortSignal: s }), {
+    const net = await this.on(`network create ${body.Name}`, (api, signal) => api.createNetwork({ ...body, abortSignal: signal }), {
       idempotent: false,
     });
     return net.id;
@@ -226,8 +201,8 @@ export class DockerClient implements EngineApi {
   removeNetwork(id: string): Promise<void> {
     return this.on(
       `network remove ${id}`,
-      async (d, s) => {
-        await d.getNetwork(encodeURIComponent(id)).remove(withSignal({}, s));
+      async (api, signal) => {
+        await api.getNetwork(encodeURIComponent(id)).remove(withSignal({}, signal));
       },
       { idempotent: true },
     );
@@ -236,8 +211,8 @@ export class DockerClient implements EngineApi {
   connectContainer(networkId: string, container: string): Promise<void> {
     return this.on(
       `network connect ${container}`,
-      async (d, s) => {
-        await d.getNetwork(encodeURIComponent(networkId)).connect(withSignal({ Container: container }, s));
+      async (api, signal) => {
+        await api.getNetwork(encodeURIComponent(networkId)).connect(withSignal({ Container: container }, signal));
       },
       { idempotent: false },
     );
@@ -246,8 +221,8 @@ export class DockerClient implements EngineApi {
   disconnectContainer(networkId: string, container: string, force: boolean): Promise<void> {
     return this.on(
       `network disconnect ${container}`,
-      async (d, s) => {
-        await d.getNetwork(encodeURIComponent(networkId)).disconnect(withSignal({ Container: container, Force: force }, s));
+      async (api, signal) => {
+        await api.getNetwork(encodeURIComponent(networkId)).disconnect(withSignal({ Container: container, Force: force }, signal));
       },
       { idempotent: true },
     );
@@ -256,48 +231,8 @@ export class DockerClient implements EngineApi {
   inspectContainer(name: string): Promise<ContainerInspect> {
     return this.on(
       `container inspect ${name}`,
-      (d, s) => d.getContainer(encodeURIComponent(name)).inspect({ abortSignal: s }),
+      (api, signal) => api.getContainer(encodeURIComponent(name)).inspect({ abortSignal: signal }),
       { idempotent: true },
     );
-  }
-}
-
-/**
- * The transport of a provider process: one SSH connection per distinct
- * connection settings, one Docker client per (connection, socket).
- */
-export class Transport implements Daemons {
-  readonly pool: SshPool;
-  private readonly clients = new WeakMap<SshSession, Map<string, DockerClient>>();
-  private readonly callTimeoutMs: number | undefined;
-
-  constructor(opts: { pool?: SshPool; callTimeoutMs?: number; log?: Logger } = {}) {
-    this.pool = opts.pool ?? new SshPool({ log: opts.log });
-    this.callTimeoutMs = opts.callTimeoutMs;
-  }
-
-  docker(spec: ConnectionSpec): DockerClient {
-    const session = this.pool.session(spec);
-    let bySocket = this.clients.get(session);
-    if (!bySocket) {
-      bySocket = new Map();
-      this.clients.set(session, bySocket);
-    }
-    // One client per socket and expected host key; all share the session's connection.
-    const key = `${spec.dockerSocket}\u0000${spec.hostKey ?? ""}`;
-    let client = bySocket.get(key);
-    if (!client) {
-      client = new DockerClient(session, spec.dockerSocket, { timeoutMs: this.callTimeoutMs, hostKey: spec.hostKey });
-      bySocket.set(key, client);
-    }
-    return client;
-  }
-
-  hostKeySeen(endpoint: SshEndpoint): SeenHostKey | undefined {
-    return this.pool.session(endpoint).hostKey;
-  }
-
-  closeAll(): void {
-    this.pool.closeAll();
   }
 }

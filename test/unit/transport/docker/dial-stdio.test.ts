@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dialStdioArgv } from "../../../provider/transport/dial-stdio";
+import { dialStdioArgv } from "../../../../provider/transport/docker/dial-stdio";
 
 describe("dial-stdio", () => {
   it("always names the socket, the default one too", () => {

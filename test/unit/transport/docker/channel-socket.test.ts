@@ -4,7 +4,7 @@
 import { EventEmitter } from "node:events";
 import type { ClientChannel } from "ssh2";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ChannelSocket } from "../../../provider/transport/channel-socket";
+import { ChannelSocket } from "../../../../provider/transport/docker/channel-socket";
 
 class FakeChannel extends EventEmitter {
   written: string[] = [];

@@ -9,20 +9,20 @@
  * reject `undefined` anywhere ("Unexpected struct type"). Drop such members
  * (an absent optional field) before handing state back.
  */
-export function wire<T>(v: T): T {
-  if (Array.isArray(v)) return v.map((x) => (x === undefined ? null : wire(x))) as T;
+export function withoutUndefined<T>(v: T): T {
+  if (Array.isArray(v)) return v.map((x) => (x === undefined ? null : withoutUndefined(x))) as T;
   if (v && typeof v === "object") {
     return Object.fromEntries(
       Object.entries(v as Record<string, unknown>)
         .filter(([, x]) => x !== undefined)
-        .map(([k, x]) => [k, wire(x)]),
+        .map(([k, x]) => [k, withoutUndefined(x)]),
     ) as T;
   }
   return v;
 }
 
 /** Turn any error into one whose message says what failed, without a stack of internals. */
-function surface(err: unknown): Error {
+function plainError(err: unknown): Error {
   if (err instanceof Error) {
     const e = new Error(err.message);
     e.name = err.name;
@@ -31,11 +31,11 @@ function surface(err: unknown): Error {
   return new Error(String(err));
 }
 
-/** Run a remote operation; whatever it throws reaches the engine through `surface`. */
-export async function surfaced<T>(fn: () => Promise<T>): Promise<T> {
+/** Run a remote operation; whatever it throws reaches the engine as a `plainError`. */
+export async function withPlainErrors<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    throw surface(err);
+    throw plainError(err);
   }
 }

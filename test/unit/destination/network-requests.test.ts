@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConflictError, DockerApiError, DockyardError, UnsupportedError } from "../../../provider/errors";
 import { checkDestination } from "../../../provider/destination/destination-check";
-import { createBody, explainCreateError } from "../../../provider/destination/network";
+import { createBody, explainCreateError } from "../../../provider/destination/network-requests";
 
 const inputs = checkDestination(undefined, {
   connection: { host: "h", port: 22, user: "root", dockerSocket: "/var/run/docker.sock", perDialTimeout: 15, dialErrorLimit: 10 },
