@@ -32,7 +32,7 @@
  *   DockerUnavailableError.
  *
  * Daemon answers become the typed errors `DockerClient` maps them to (same
- * classes, same messages: test/unit/transport/engine-client.test.ts serves
+ * classes, same messages: test/unit/transport/docker/engine-client.test.ts serves
  * this fake over HTTP to the real client and compares).
  *
  * Fault injection: `daemon.fail(method, error)` makes the next such call fail

@@ -1,5 +1,5 @@
 // The program that recorded the upgrade fixture, test/fixtures/state-0.1.0.json
-// (test/tools/record-fixture.test.ts), run by test/e2e/upgrade.test.ts on a
+// (test/tools/record-fixture.ts, run by scripts/record-fixture), run by test/e2e/upgrade.test.ts on a
 // stack imported from that fixture. Its project and stack names are the
 // recording's: `dockyard-fixture`, `recorded`.
 //
