@@ -22,7 +22,16 @@ import Docker from "dockerode";
 import { Transport } from "pulumi-dockyard/provider";
 
 import { DockerCli } from "./lib/dockercli";
-import { createBenchStack, startSampler, timedPulumiCommand, repoRoot, type BenchHost, type BenchKind, type BenchStack, type TimedPulumiCommand } from "./lib/deploy";
+import {
+  createBenchStack,
+  startSampler,
+  timedPulumiCommand,
+  repoRoot,
+  type BenchHost,
+  type BenchKind,
+  type BenchStack,
+  type TimedPulumiCommand,
+} from "./lib/deploy";
 import { rawHttp } from "./lib/rawhttp";
 import { SshdLogWindow } from "./lib/sshdlog";
 import { nowMs, timed, summary } from "./lib/stats";
@@ -33,7 +42,8 @@ import type { DestroyResult, PreviewResult, RefreshResult, Stack, UpResult } fro
 
 type OpResult = UpResult | PreviewResult | RefreshResult | DestroyResult;
 
-const envList = (name: string, dflt: number[]): number[] => (process.env[name] ? process.env[name]!.split(",").map((s) => Number(s.trim())) : dflt);
+const envList = (name: string, dflt: number[]): number[] =>
+  process.env[name] ? process.env[name]!.split(",").map((s) => Number(s.trim())) : dflt;
 const envNum = (name: string, dflt: number): number => (process.env[name] ? Number(process.env[name]) : dflt);
 
 const SIZES = envList("DYBENCH_SIZES", [10, 50, 200]);
@@ -68,7 +78,10 @@ function sh(cmd: string, args: string[]): string {
 }
 
 function loadavg(): string {
-  return os.loadavg().map((x) => x.toFixed(2)).join(" ");
+  return os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ");
 }
 
 async function machine(local: Docker, binDir: string): Promise<Machine> {
@@ -81,7 +94,7 @@ async function machine(local: Docker, binDir: string): Promise<Machine> {
     cpuModel: os.cpus()[0]?.model ?? "?",
     memGiB: (os.totalmem() / 2 ** 30).toFixed(1),
     kernel: os.release(),
-    os: sh("sh", ["-c", ". /etc/os-release && echo \"$PRETTY_NAME\""]),
+    os: sh("sh", ["-c", '. /etc/os-release && echo "$PRETTY_NAME"']),
     dockerServer: v.Version,
     dockerApi: v.ApiVersion,
     dockerCli: sh("docker", ["version", "--format", "{{.Client.Version}}"]),
@@ -96,7 +109,9 @@ async function machine(local: Docker, binDir: string): Promise<Machine> {
 // Part 1: per-operation latency.
 
 async function perOperation(h: BenchHost, local: Docker, cli: DockerCli): Promise<PerOperation> {
-  const out: Omit<Partial<PerOperation>, "methods"> & { methods: Record<string, Record<string, ReturnType<typeof summary>>> } = { methods: {} };
+  const out: Omit<Partial<PerOperation>, "methods"> & {
+    methods: Record<string, Record<string, ReturnType<typeof summary>>>;
+  } = { methods: {} };
   const spec = {
     host: h.host,
     port: h.port,
@@ -115,14 +130,24 @@ async function perOperation(h: BenchHost, local: Docker, cli: DockerCli): Promis
   const probeId = probe.id;
 
   // (a) Dockyard and (b) the local socket, interleaved so background load hits both alike.
-  const methods: Record<string, { inspect: () => Promise<unknown>; create?: (name: string) => Promise<string>; remove?: (id: string) => Promise<unknown> }> = {
+  const methods: Record<
+    string,
+    {
+      inspect: () => Promise<unknown>;
+      create?: (name: string) => Promise<string>;
+      remove?: (id: string) => Promise<unknown>;
+    }
+  > = {
     dockyard: {
       inspect: () => dy.inspectNetwork(probeId),
       create: (name: string) => dy.createNetwork({ Name: name, Driver: "bridge", Labels: labels }),
       remove: (id: string) => dy.removeNetwork(id),
     },
     local: {
-      inspect: () => (local.getNetwork(probeId) as unknown as { inspect(o: { verbose: boolean }): Promise<unknown> }).inspect({ verbose: false }),
+      inspect: () =>
+        (local.getNetwork(probeId) as unknown as { inspect(o: { verbose: boolean }): Promise<unknown> }).inspect({
+          verbose: false,
+        }),
       create: async (name: string) => (await local.createNetwork({ Name: name, Driver: "bridge", Labels: labels })).id,
       remove: (id: string) => local.getNetwork(id).remove(),
     },
@@ -140,9 +165,16 @@ async function perOperation(h: BenchHost, local: Docker, cli: DockerCli): Promis
   methods.rawSsh = { inspect: () => rawSsh(inspectPath) };
   methods.rawLocal = { inspect: () => rawLocal(inspectPath) };
 
-  const samples: Record<string, Partial<Record<Op, number[]>>> = { dockyard: { inspect: [], create: [], remove: [] }, local: { inspect: [], create: [], remove: [] }, rawSsh: { inspect: [] }, rawLocal: { inspect: [] } };
+  const samples: Record<string, Partial<Record<Op, number[]>>> = {
+    dockyard: { inspect: [], create: [], remove: [] },
+    local: { inspect: [], create: [], remove: [] },
+    rawSsh: { inspect: [] },
+    rawLocal: { inspect: [] },
+  };
   const inspectors = ["dockyard", "local", "rawSsh", "rawLocal"];
-  log(`per-operation: inspect x${INSPECT_SAMPLES} (+${WARMUP} warm-up), Dockyard transport and local socket (and bare HTTP on each)`);
+  log(
+    `per-operation: inspect x${INSPECT_SAMPLES} (+${WARMUP} warm-up), Dockyard transport and local socket (and bare HTTP on each)`,
+  );
   for (let i = 0; i < WARMUP + INSPECT_SAMPLES; i++) {
     // Interleaved, and who goes first rotates, so background load hits all alike.
     for (let k = 0; k < inspectors.length; k++) {
@@ -182,7 +214,11 @@ async function perOperation(h: BenchHost, local: Docker, cli: DockerCli): Promis
       s.remove.push(await cli.run(flavour, ["network", "rm", name]));
     }
     samples[`cli-${flavour}`] = s;
-    out[`cli-${flavour}` as const] = { sshProcesses: cli.sshCount(flavour) - before, sshdAcceptedAll: win.accepted().length, commands: 1 + INSPECT_SAMPLES + 2 * CREATE_SAMPLES };
+    out[`cli-${flavour}` as const] = {
+      sshProcesses: cli.sshCount(flavour) - before,
+      sshdAcceptedAll: win.accepted().length,
+      commands: 1 + INSPECT_SAMPLES + 2 * CREATE_SAMPLES,
+    };
     if (flavour === "mux") {
       // One master for the whole section means one SSH handshake for all its commands.
       const masterAfter = cli.masterPid();
@@ -234,7 +270,12 @@ async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<unkno
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-async function measureOp<R>(h: BenchHost, cmd: TimedPulumiCommand, name: string, fn: () => Promise<R>): Promise<OpMeasure & { result: R }> {
+async function measureOp<R>(
+  h: BenchHost,
+  cmd: TimedPulumiCommand,
+  name: string,
+  fn: () => Promise<R>,
+): Promise<OpMeasure & { result: R }> {
   const sampler = startSampler(h.port);
   const win = new SshdLogWindow(h.sshdLog);
   const t0 = nowMs();
@@ -272,7 +313,13 @@ async function measureOp<R>(h: BenchHost, cmd: TimedPulumiCommand, name: string,
  * with every run's time, the most handshakes and the highest peak RSS of any
  * run, and sshd's other connections summed. `check` sees each run's result.
  */
-async function measureMedian<R>(h: BenchHost, cmd: TimedPulumiCommand, name: string, fn: () => Promise<R>, check: (r: R) => void = () => {}): Promise<OpMeasure & { result: R }> {
+async function measureMedian<R>(
+  h: BenchHost,
+  cmd: TimedPulumiCommand,
+  name: string,
+  fn: () => Promise<R>,
+  check: (r: R) => void = () => {},
+): Promise<OpMeasure & { result: R }> {
   const runs: Array<OpMeasure & { result: R }> = [];
   for (let i = 0; i < REPEATS; i++) {
     const r = await measureOp(h, cmd, name, fn);
@@ -294,10 +341,13 @@ async function measureMedian<R>(h: BenchHost, cmd: TimedPulumiCommand, name: str
 
 /** Input keys of the first resource of `type` in a stack's state, without the serialized provider. */
 async function inputKeys(stack: Stack, typeSuffix: string): Promise<string[]> {
-  const resources: Array<{ type: string; urn: string; inputs?: Record<string, unknown> }> = (await stack.exportStack()).deployment?.resources ?? [];
+  const resources: Array<{ type: string; urn: string; inputs?: Record<string, unknown> }> =
+    (await stack.exportStack()).deployment?.resources ?? [];
   const r = resources.find((x) => x.type.endsWith(typeSuffix));
   if (!r) throw new Error(`no ${typeSuffix} in the stack`);
-  return Object.keys(r.inputs ?? {}).filter((k) => k !== "__provider").sort();
+  return Object.keys(r.inputs ?? {})
+    .filter((k) => k !== "__provider")
+    .sort();
 }
 
 /**
@@ -306,11 +356,26 @@ async function inputKeys(stack: Stack, typeSuffix: string): Promise<string[]> {
  * (bench/lib/deploy.ts), no SSH, no Docker. `destKeys` are the input keys of a
  * real Destination: the no-op one must have the same, or the comparison is off.
  */
-async function pulumiFloor(h: BenchHost, cmd: TimedPulumiCommand, binDir: string, n: number, live: Set<BenchStack>, destKeys: string[] | undefined): Promise<NonNullable<Deployment["pulumiFloor"]>> {
+async function pulumiFloor(
+  h: BenchHost,
+  cmd: TimedPulumiCommand,
+  binDir: string,
+  n: number,
+  live: Set<BenchStack>,
+  destKeys: string[] | undefined,
+): Promise<NonNullable<Deployment["pulumiFloor"]>> {
   const out: Partial<NonNullable<Deployment["pulumiFloor"]>> = {};
   for (const kind of ["empty", "noop"] as const satisfies BenchKind[]) {
     const networks = Array.from({ length: n }, (_, i) => `${PREFIX}-${kind}-n${n}-${i}`);
-    const s = await createBenchStack({ cmd, binDir, h, networks, projectName: `${PREFIX}-${kind}-n${n}`, parallel: PARALLEL, kind });
+    const s = await createBenchStack({
+      cmd,
+      binDir,
+      h,
+      networks,
+      projectName: `${PREFIX}-${kind}-n${n}`,
+      parallel: PARALLEL,
+      kind,
+    });
     live.add(s);
     try {
       log(`N=${n}: Pulumi's floor, ${kind === "empty" ? "no resources" : "no-op resources"}: up, preview, refresh`);
@@ -318,7 +383,9 @@ async function pulumiFloor(h: BenchHost, cmd: TimedPulumiCommand, binDir: string
       if (kind === "noop") {
         const keys = await inputKeys(s.stack, ":NoopDestination");
         if (JSON.stringify(keys) !== JSON.stringify(destKeys)) {
-          throw new Error(`the no-op Destination's inputs (${keys.join(",")}) no longer match a Destination's (${(destKeys ?? []).join(",")}): update bench/lib/deploy.ts`);
+          throw new Error(
+            `the no-op Destination's inputs (${keys.join(",")}) no longer match a Destination's (${(destKeys ?? []).join(",")}): update bench/lib/deploy.ts`,
+          );
         }
       }
       const preview = await measureMedian(h, cmd, "preview", s.preview, expectNoChanges(`${kind}: preview`));
@@ -345,7 +412,10 @@ async function deployment(
 ): Promise<Deployment> {
   const prefix = `${PREFIX}-n${n}-`;
   const networks = Array.from({ length: n }, (_, i) => `${prefix}${i}`);
-  const res = { n, ops: {}, cli: {} } as Deployment & { ops: Partial<Deployment["ops"]>; cli: Partial<Deployment["cli"]> };
+  const res = { n, ops: {}, cli: {} } as Deployment & {
+    ops: Partial<Deployment["ops"]>;
+    cli: Partial<Deployment["cli"]>;
+  };
   const s = await createBenchStack({ cmd, binDir, h, networks, projectName: `${PREFIX}-n${n}`, parallel: PARALLEL });
   live.add(s);
   let destroyed = false;
@@ -403,7 +473,9 @@ async function deployment(
   log(`N=${n}: local socket, ${FLOOR_CONCURRENCY} at a time: ${n} x create, ${n} x remove`);
   const ids: string[] = [];
   const [createMs] = await timed(() =>
-    pool(floorNames, FLOOR_CONCURRENCY, async (name: string) => ids.push((await local.createNetwork({ Name: name, Driver: "bridge", Labels: { "dybench.run": RUN_ID } })).id)),
+    pool(floorNames, FLOOR_CONCURRENCY, async (name: string) =>
+      ids.push((await local.createNetwork({ Name: name, Driver: "bridge", Labels: { "dybench.run": RUN_ID } })).id),
+    ),
   );
   const [removeMs] = await timed(() => pool(ids, FLOOR_CONCURRENCY, (id: string) => local.getNetwork(id).remove()));
   res.floor = { concurrency: FLOOR_CONCURRENCY, createMs, removeMs };
@@ -434,10 +506,18 @@ async function retryOnce<T>(what: string, local: Docker, fn: () => Promise<T>): 
   try {
     return await fn();
   } catch (err) {
-    log(`${what} failed: ${String((err as Error)?.message ?? err).split("\n")[0]}; waiting for the daemon, then trying once more`);
+    log(
+      `${what} failed: ${String((err as Error)?.message ?? err).split("\n")[0]}; waiting for the daemon, then trying once more`,
+    );
     retries.push({ what, error: String((err as Error)?.message ?? err).slice(0, 500) });
     for (let i = 0; i < 120; i++) {
-      if (await local.ping().then(() => true, () => false)) break;
+      if (
+        await local.ping().then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
       await new Promise((r) => setTimeout(r, 1000));
     }
     await removeLeftovers(local);
@@ -448,7 +528,11 @@ async function retryOnce<T>(what: string, local: Docker, fn: () => Promise<T>): 
 async function removeLeftovers(local: Docker): Promise<void> {
   const nets = await local.listNetworks({ filters: { name: [PREFIX] } }).catch(() => []);
   for (const n of nets) {
-    if (n.Name.startsWith(PREFIX)) await local.getNetwork(n.Id).remove().catch(() => undefined);
+    if (n.Name.startsWith(PREFIX))
+      await local
+        .getNetwork(n.Id)
+        .remove()
+        .catch(() => undefined);
   }
 }
 
@@ -477,7 +561,11 @@ async function main() {
 
   const started = new Date();
   const t0 = nowMs();
-  const results: Partial<Results> & Pick<Results, "runId" | "started" | "loadStart"> = { runId: RUN_ID, started: started.toISOString(), loadStart: loadavg() };
+  const results: Partial<Results> & Pick<Results, "runId" | "started" | "loadStart"> = {
+    runId: RUN_ID,
+    started: started.toISOString(),
+    loadStart: loadavg(),
+  };
   try {
     results.machine = await machine(local, binDir);
     log(`run ${RUN_ID}; load average ${results.loadStart}`);

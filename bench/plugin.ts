@@ -17,7 +17,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 import * as pulumi from "@pulumi/pulumi";
-import { LocalWorkspace, type PreviewResult, type PulumiFn, type RefreshResult, type UpResult } from "@pulumi/pulumi/automation";
+import {
+  LocalWorkspace,
+  type PreviewResult,
+  type PulumiFn,
+  type RefreshResult,
+  type UpResult,
+} from "@pulumi/pulumi/automation";
 import * as dockyard from "pulumi-dockyard";
 
 import { NoopResource, timedPulumiCommand, repoRoot, type BenchHost, type TimedPulumiCommand } from "./lib/deploy";
@@ -45,7 +51,18 @@ const noopDynamic: pulumi.dynamic.ResourceProvider = {
   async create(inputs: Record<string, any>) {
     const extra = inputs.network
       ? { networkId: "0".repeat(64), driver: "bridge", scope: "local", subnets: ["10.96.0.0/24"], adopted: false }
-      : { name: "server", swarmRole: "manager", dockerVersion: "0", connection: { host: inputs.host, port: inputs.port, user: inputs.user, privateKey: inputs.privateKey, hostKey: inputs.hostKey } };
+      : {
+          name: "server",
+          swarmRole: "manager",
+          dockerVersion: "0",
+          connection: {
+            host: inputs.host,
+            port: inputs.port,
+            user: inputs.user,
+            privateKey: inputs.privateKey,
+            hostKey: inputs.hostKey,
+          },
+        };
     return { id: `noop-${Math.random().toString(16).slice(2)}`, outs: { ...inputs, ...extra } };
   },
   async diff() {
@@ -65,18 +82,50 @@ class PluginResource extends pulumi.CustomResource {
 /** The inline program of one kind: Server + n Destinations. */
 function program(kind: Kind, h: BenchHost, privateKey: string, networks: string[]): PulumiFn {
   return async () => {
-    const serverArgs = { host: h.host, port: h.port, user: "root", privateKey: pulumi.secret(privateKey), hostKey: h.hostPublicKey };
+    const serverArgs = {
+      host: h.host,
+      port: h.port,
+      user: "root",
+      privateKey: pulumi.secret(privateKey),
+      hostKey: h.hostPublicKey,
+    };
     if (kind === "dynamic") {
       const server = new dockyard.Server("server", serverArgs);
       networks.forEach((network, i) => new dockyard.Destination(`dest-${i}`, { server, network, type: "standalone" }));
     } else if (kind === "dynamic-noop") {
-      const server = new NoopResource(noopDynamic, "server", { ...serverArgs, name: undefined, swarmRole: undefined, connection: undefined }, { additionalSecretOutputs: ["connection"] }, "bench", "NoopServer");
-      networks.forEach((network, i) => new NoopResource(noopDynamic, `dest-${i}`, { connection: server.connection, serverName: server.name, network, type: "standalone" }, { additionalSecretOutputs: ["connection"] }, "bench", "NoopDestination"));
+      const server = new NoopResource(
+        noopDynamic,
+        "server",
+        { ...serverArgs, name: undefined, swarmRole: undefined, connection: undefined },
+        { additionalSecretOutputs: ["connection"] },
+        "bench",
+        "NoopServer",
+      );
+      networks.forEach(
+        (network, i) =>
+          new NoopResource(
+            noopDynamic,
+            `dest-${i}`,
+            { connection: server.connection, serverName: server.name, network, type: "standalone" },
+            { additionalSecretOutputs: ["connection"] },
+            "bench",
+            "NoopDestination",
+          ),
+      );
     } else {
       const pkg = kind === "plugin" ? "dockyard" : "dybenchnoop";
       const outs = { name: undefined, swarmRole: undefined, connection: undefined };
       const server = new PluginResource(`${pkg}:index:Server`, "server", { ...serverArgs, ...outs });
-      networks.forEach((network, i) => new PluginResource(`${pkg}:index:Destination`, `dest-${i}`, { connection: server.connection, serverName: server.name, network, type: "standalone", networkId: undefined }));
+      networks.forEach(
+        (network, i) =>
+          new PluginResource(`${pkg}:index:Destination`, `dest-${i}`, {
+            connection: server.connection,
+            serverName: server.name,
+            network,
+            type: "standalone",
+            networkId: undefined,
+          }),
+      );
     }
     return {};
   };
@@ -97,12 +146,25 @@ async function createStack(cmd: TimedPulumiCommand, binDir: string, h: BenchHost
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
     // The engine finds both plugins on PATH; they and the dynamic-provider launcher run the repo's Node 22.
-    PATH: [binDir, path.join(repoRoot, "bin"), path.join(repoRoot, "bench", "lib", "noop-plugin"), path.join(repoRoot, "node_modules", ".bin"), process.env.PATH ?? ""].join(path.delimiter),
+    PATH: [
+      binDir,
+      path.join(repoRoot, "bin"),
+      path.join(repoRoot, "bench", "lib", "noop-plugin"),
+      path.join(repoRoot, "node_modules", ".bin"),
+      process.env.PATH ?? "",
+    ].join(path.delimiter),
   };
   const privateKey = fs.readFileSync(h.rootKey, "utf8");
   const stack = await LocalWorkspace.createStack(
     { projectName, stackName: "bench", program: program(kind, h, privateKey, networks) },
-    { workDir, pulumiHome: env.PULUMI_HOME, pulumiCommand: cmd, envVars: env, secretsProvider: "passphrase", projectSettings: { name: projectName, runtime: "nodejs", backend: { url: backend } } },
+    {
+      workDir,
+      pulumiHome: env.PULUMI_HOME,
+      pulumiCommand: cmd,
+      envVars: env,
+      secretsProvider: "passphrase",
+      projectSettings: { name: projectName, runtime: "nodejs", backend: { url: backend } },
+    },
   );
   return {
     stack,
@@ -114,9 +176,14 @@ async function createStack(cmd: TimedPulumiCommand, binDir: string, h: BenchHost
   };
 }
 
-const changed = (m: Record<string, number> | undefined) => Object.fromEntries(Object.entries(m ?? {}).filter(([op, n]) => op !== "same" && n > 0));
+const changed = (m: Record<string, number> | undefined) =>
+  Object.fromEntries(Object.entries(m ?? {}).filter(([op, n]) => op !== "same" && n > 0));
 
-async function median(cmd: TimedPulumiCommand, op: string, fn: () => Promise<UpResult | PreviewResult | RefreshResult>): Promise<Median> {
+async function median(
+  cmd: TimedPulumiCommand,
+  op: string,
+  fn: () => Promise<UpResult | PreviewResult | RefreshResult>,
+): Promise<Median> {
   const runs: number[] = [];
   for (let i = 0; i < REPEATS; i++) {
     const r = await fn();
@@ -134,7 +201,9 @@ async function measure(cmd: TimedPulumiCommand, binDir: string, h: BenchHost, ki
   try {
     log(`N=${n} ${kind}: up`);
     await s.stack.up();
-    const dests = ((await s.stack.exportStack()).deployment?.resources ?? []).filter((r: { type: string }) => r.type.endsWith("Destination"));
+    const dests = ((await s.stack.exportStack()).deployment?.resources ?? []).filter((r: { type: string }) =>
+      r.type.endsWith("Destination"),
+    );
     if (dests.length !== n) throw new Error(`${kind} up: ${dests.length} destinations in the stack, expected ${n}`);
     log(`N=${n} ${kind}: preview x${REPEATS}, refresh x${REPEATS}`);
     const preview = await median(cmd, "preview", () => s.stack.preview());
@@ -156,9 +225,14 @@ function render(results: { started: string; sizes: SizeResult[] }): string {
   for (const r of results.sizes) {
     for (const op of ["preview", "refresh"] as const) {
       const at = (k: Kind) => r[k]![op];
-      const d = at("dynamic").ms, df = at("dynamic-noop").ms, p = at("plugin").ms, pf = at("plugin-noop").ms;
+      const d = at("dynamic").ms,
+        df = at("dynamic-noop").ms,
+        p = at("plugin").ms,
+        pf = at("plugin-noop").ms;
       const runs = (k: Kind) => `${f(at(k).ms)} (${at(k).runs.map(f).join(", ")})`;
-      lines.push(`| ${r.n} | ${op} | ${runs("dynamic")} | ${runs("dynamic-noop")} | ${f(d - df)} | ${runs("plugin")} | ${runs("plugin-noop")} | ${f(p - pf)} |`);
+      lines.push(
+        `| ${r.n} | ${op} | ${runs("dynamic")} | ${runs("dynamic-noop")} | ${f(d - df)} | ${runs("plugin")} | ${runs("plugin-noop")} | ${f(p - pf)} |`,
+      );
     }
   }
   return lines.join("\n") + "\n";
@@ -166,15 +240,21 @@ function render(results: { started: string; sizes: SizeResult[] }): string {
 
 async function main() {
   const binDir = process.env.DYBENCH_PULUMI_BIN;
-  if (!binDir) throw new Error("DYBENCH_PULUMI_BIN must be the bin dir printed by scripts/pulumi-cli (run `npm run bench`)");
+  if (!binDir)
+    throw new Error("DYBENCH_PULUMI_BIN must be the bin dir printed by scripts/pulumi-cli (run `npm run bench`)");
   const h = testHost();
   const cmd = await timedPulumiCommand(binDir);
-  const results: { runId: string; started: string; sizes: SizeResult[] } = { runId: RUN_ID, started: new Date().toISOString(), sizes: [] };
+  const results: { runId: string; started: string; sizes: SizeResult[] } = {
+    runId: RUN_ID,
+    started: new Date().toISOString(),
+    sizes: [],
+  };
   // Not measured: the first deployment of each kind pays for cold caches.
   for (const kind of ["dynamic", "plugin"] as const) await measure(cmd, binDir, h, kind, 1);
   for (const n of SIZES) {
     const r: SizeResult = { n };
-    for (const kind of ["dynamic", "dynamic-noop", "plugin", "plugin-noop"] as const) r[kind] = await measure(cmd, binDir, h, kind, n);
+    for (const kind of ["dynamic", "dynamic-noop", "plugin", "plugin-noop"] as const)
+      r[kind] = await measure(cmd, binDir, h, kind, n);
     results.sizes.push(r);
   }
   const text = render(results);

@@ -34,9 +34,13 @@ interface Sample {
 function once(dir: string): Sample {
   const node = path.join(dir, "node_modules", ".bin", "node");
   const started = process.hrtime.bigint();
-  const alone: { requireMs: number } = JSON.parse(execFileSync(node, ["-e", probe(false)], { cwd: dir, encoding: "utf8" }));
+  const alone: { requireMs: number } = JSON.parse(
+    execFileSync(node, ["-e", probe(false)], { cwd: dir, encoding: "utf8" }),
+  );
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-  const afterPulumi: { requireMs: number } = JSON.parse(execFileSync(node, ["-e", probe(true)], { cwd: dir, encoding: "utf8" }));
+  const afterPulumi: { requireMs: number } = JSON.parse(
+    execFileSync(node, ["-e", probe(true)], { cwd: dir, encoding: "utf8" }),
+  );
   return { requireMs: alone.requireMs, wallMs, afterPulumiMs: afterPulumi.requireMs };
 }
 
@@ -62,19 +66,33 @@ for (let i = 0; i < runs; i++) {
   for (const d of order) samples.get(d)!.push(once(d));
 }
 
-const fmt = (xs: number[]): string => `${median(xs).toFixed(0)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
-console.log(`Start-up of \`require("pulumi-dockyard/dynamic")\`, ${runs} runs each, median (min–max), ms; load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+const fmt = (xs: number[]): string =>
+  `${median(xs).toFixed(0)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
+console.log(
+  `Start-up of \`require("pulumi-dockyard/dynamic")\`, ${runs} runs each, median (min–max), ms; load average ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ")}`,
+);
 console.log("");
-console.log("| Package (commit) | module load (`require`), fresh process | process, spawn to exit | module load after `@pulumi/pulumi` is loaded |");
+console.log(
+  "| Package (commit) | module load (`require`), fresh process | process, spawn to exit | module load after `@pulumi/pulumi` is loaded |",
+);
 console.log("| --- | ---: | ---: | ---: |");
 for (const d of dirs) {
   const s = samples.get(d)!;
   const dirty = (() => {
     try {
-      return execFileSync("git", ["-C", d, "status", "--porcelain", "--untracked-files=no"], { encoding: "utf8" }).trim() ? ", uncommitted changes" : "";
+      return execFileSync("git", ["-C", d, "status", "--porcelain", "--untracked-files=no"], {
+        encoding: "utf8",
+      }).trim()
+        ? ", uncommitted changes"
+        : "";
     } catch {
       return "";
     }
   })();
-  console.log(`| ${path.basename(d)} (${commitOf(d)}${dirty}) | ${fmt(s.map((x) => x.requireMs))} | ${fmt(s.map((x) => x.wallMs))} | ${fmt(s.map((x) => x.afterPulumiMs))} |`);
+  console.log(
+    `| ${path.basename(d)} (${commitOf(d)}${dirty}) | ${fmt(s.map((x) => x.requireMs))} | ${fmt(s.map((x) => x.wallMs))} | ${fmt(s.map((x) => x.afterPulumiMs))} |`,
+  );
 }

@@ -30,16 +30,22 @@ export function checkConnection(
   property = "connection",
   env: NodeJS.ProcessEnv = process.env,
 ): { connection?: ConnectionSpec; failures: CheckFailure[] } {
-  if (v === undefined || v === null) return { failures: [{ property, reason: "is required (a Server's connection output, or written out)" }] };
+  if (v === undefined || v === null)
+    return { failures: [{ property, reason: "is required (a Server's connection output, or written out)" }] };
   // Not known yet (preview): judged when it is.
   if (containsUnknown(v)) return { connection: v as ConnectionSpec, failures: [] };
   if (typeof v !== "object" || Array.isArray(v)) {
-    return { failures: [{ property, reason: `must be an object with the server's connection fields, got ${typeName(v)}` }] };
+    return {
+      failures: [{ property, reason: `must be an object with the server's connection fields, got ${typeName(v)}` }],
+    };
   }
   const raw = v as Record<string, unknown>;
   const failures: CheckFailure[] = Object.keys(raw)
     .filter((k) => !CONNECTION_KEYS.includes(k) && raw[k] !== undefined)
-    .map((k) => ({ property: `${property}.${k}`, reason: `unknown field; expected one of: ${CONNECTION_KEYS.join(", ")}` }));
+    .map((k) => ({
+      property: `${property}.${k}`,
+      reason: `unknown field; expected one of: ${CONNECTION_KEYS.join(", ")}`,
+    }));
   const r = checkServer(Object.fromEntries(CONNECTION_KEYS.map((k) => [k, raw[k]])), env);
   failures.push(...r.failures.map((f) => ({ property: `${property}.${f.property}`, reason: f.reason })));
   return failures.length ? { failures } : { connection: connectionOf(r.inputs), failures };
@@ -48,7 +54,9 @@ export function checkConnection(
 type Defaults = Record<string, string | number | boolean>;
 
 function defaultsOf(fields: readonly { name: string; default?: string | number | boolean }[]): Defaults {
-  return Object.fromEntries(fields.filter((f) => f.default !== undefined).map((f) => [f.name, f.default as string | number | boolean]));
+  return Object.fromEntries(
+    fields.filter((f) => f.default !== undefined).map((f) => [f.name, f.default as string | number | boolean]),
+  );
 }
 
 const ENDPOINT_DEFAULTS = defaultsOf(ENDPOINT_FIELDS);
@@ -67,7 +75,8 @@ export function withConnectionDefaults<T>(v: T): T {
     return out;
   };
   const out = fill(v as Record<string, unknown>, CONNECTION_DEFAULTS);
-  if (out.proxy && typeof out.proxy === "object" && !Array.isArray(out.proxy)) out.proxy = fill(out.proxy as Record<string, unknown>, ENDPOINT_DEFAULTS);
+  if (out.proxy && typeof out.proxy === "object" && !Array.isArray(out.proxy))
+    out.proxy = fill(out.proxy as Record<string, unknown>, ENDPOINT_DEFAULTS);
   return out as T;
 }
 
@@ -82,15 +91,22 @@ function whole(checker: Checker, property: string, v: unknown, min: number, max:
 /** The SSH fields of the connection or of its jump host, as the Server recorded them. */
 function checkRecordedEndpoint(checker: Checker, e: Record<string, unknown>, prefix: string): void {
   const p = (f: string) => prefix + f;
-  if (!isUnknown(e.host) && (typeof e.host !== "string" || !isHost(e.host))) checker.fail(p("host"), "must be a hostname or IP address");
+  if (!isUnknown(e.host) && (typeof e.host !== "string" || !isHost(e.host)))
+    checker.fail(p("host"), "must be a hostname or IP address");
   whole(checker, p("port"), e.port, 1, 65535);
-  checker.string(p("user"), e.user, { required: true, pattern: USER_PATTERN, patternText: "must be a plain user name" });
+  checker.string(p("user"), e.user, {
+    required: true,
+    pattern: USER_PATTERN,
+    patternText: "must be a plain user name",
+  });
   whole(checker, p("perDialTimeout"), e.perDialTimeout, 1, 3600);
   whole(checker, p("dialErrorLimit"), e.dialErrorLimit, 1, 100);
-  for (const k of ["privateKey", "privateKeyPassword", "password", "hostKey"]) checker.string(p(k), e[k], { max: 64 * 1024 });
+  for (const k of ["privateKey", "privateKeyPassword", "password", "hostKey"])
+    checker.string(p(k), e[k], { max: 64 * 1024 });
   checker.string(p("agentSocketPath"), e.agentSocketPath, { pattern: /^\//, patternText: "must be an absolute path" });
   if (e.proxy !== undefined && e.proxy !== null && !isUnknown(e.proxy)) {
-    if (typeof e.proxy !== "object" || Array.isArray(e.proxy)) checker.fail(p("proxy"), `must be a jump host's connection, got ${typeName(e.proxy)}`);
+    if (typeof e.proxy !== "object" || Array.isArray(e.proxy))
+      checker.fail(p("proxy"), `must be a jump host's connection, got ${typeName(e.proxy)}`);
     else checkRecordedEndpoint(checker, e.proxy as Record<string, unknown>, p("proxy."));
   }
 }
@@ -104,9 +120,11 @@ function checkRecordedEndpoint(checker: Checker, e: Record<string, unknown>, pre
  * or job 1, did). The value itself is passed on unchanged.
  */
 export function checkRecordedConnection(checker: Checker, v: unknown): ConnectionSpec | undefined {
-  if (v === undefined || v === null) return checker.fail("server", "is required (the Server this destination lives on)");
+  if (v === undefined || v === null)
+    return checker.fail("server", "is required (the Server this destination lives on)");
   if (isUnknown(v)) return v as ConnectionSpec;
-  if (typeof v !== "object" || Array.isArray(v)) return checker.fail("connection", "must be a Server's connection object");
+  if (typeof v !== "object" || Array.isArray(v))
+    return checker.fail("connection", "must be a Server's connection object");
   const conn = v as Record<string, unknown>;
   if (conn.host === undefined || conn.host === null || conn.host === "") checker.fail("connection.host", "is required");
   else checkRecordedEndpoint(checker, conn, "connection.");

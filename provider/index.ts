@@ -14,7 +14,15 @@ export { DockerClient, MAX_CHANNELS, negotiateApiVersion } from "./transport/doc
 export { SshPool, type TransportMetrics } from "./transport/ssh/ssh-pool";
 export { SshSession } from "./transport/ssh/ssh-session";
 export type { ConnectionSpec, SshEndpoint } from "./transport/endpoint";
-export type { Daemons, EngineApi, NetworkInspect, NetworkCreateBody, SystemInfo, VersionInfo, ContainerInspect } from "./engine-api";
+export type {
+  Daemons,
+  EngineApi,
+  NetworkInspect,
+  NetworkCreateBody,
+  SystemInfo,
+  VersionInfo,
+  ContainerInspect,
+} from "./engine-api";
 export { ServerController, connectionOf } from "./server/server-controller";
 export * from "./server/server-types";
 export { checkServer } from "./server/server-check";

@@ -58,5 +58,6 @@ export function contextForUrn(urn: string, log: Logger, signal?: AbortSignal): O
 
 /** Throw the signal's reason when the operation was cancelled. */
 export function throwIfAborted(ctx: OperationContext): void {
-  if (ctx.signal?.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error("operation cancelled");
+  if (ctx.signal?.aborted)
+    throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error("operation cancelled");
 }

@@ -68,7 +68,11 @@ export interface ReadResult<S> {
  */
 export interface ResourceController<I, S> {
   /** Validate and normalise inputs (apply defaults). Never touches a server. */
-  check(olds: Record<string, unknown> | undefined, news: Record<string, unknown>, ctx?: OperationContext): CheckResult<I>;
+  check(
+    olds: Record<string, unknown> | undefined,
+    news: Record<string, unknown>,
+    ctx?: OperationContext,
+  ): CheckResult<I>;
   /** What an update from `olds` (current state) to `news` (checked inputs) would do. */
   diff(id: string, olds: S, news: I, ctx?: OperationContext): DiffResult;
   create(inputs: I, ctx?: OperationContext): Promise<ReadResult<S>>;

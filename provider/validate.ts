@@ -16,7 +16,8 @@ export class Checker {
   /** Fields not in `known` are failures (a typo must not be silently ignored). */
   onlyKnown(obj: Record<string, unknown>, known: readonly string[], prefix = ""): void {
     for (const k of Object.keys(obj)) {
-      if (!known.includes(k) && obj[k] !== undefined) this.fail(prefix + k, `unknown field; expected one of: ${known.join(", ")}`);
+      if (!known.includes(k) && obj[k] !== undefined)
+        this.fail(prefix + k, `unknown field; expected one of: ${known.join(", ")}`);
     }
   }
 
@@ -32,8 +33,10 @@ export class Checker {
     if (isUnknown(v)) return v as string;
     if (typeof v !== "string") return this.fail(property, `must be a string, got ${typeName(v)}`);
     if ((opts.nonEmpty ?? opts.required) && v.trim() === "") return this.fail(property, "must not be empty");
-    if (opts.max !== undefined && v.length > opts.max) return this.fail(property, `is too long (${v.length} > ${opts.max} characters)`);
-    if (opts.pattern && !opts.pattern.test(v)) return this.fail(property, opts.patternText ?? `must match ${opts.pattern}`);
+    if (opts.max !== undefined && v.length > opts.max)
+      return this.fail(property, `is too long (${v.length} > ${opts.max} characters)`);
+    if (opts.pattern && !opts.pattern.test(v))
+      return this.fail(property, opts.patternText ?? `must match ${opts.pattern}`);
     return v;
   }
 
@@ -41,7 +44,8 @@ export class Checker {
     if (v === undefined || v === null) return dflt;
     if (isUnknown(v)) return v as unknown as number;
     if (typeof v === "string" && /^\d+$/.test(v)) v = Number(v);
-    if (typeof v !== "number" || !Number.isInteger(v)) return this.fail(property, `must be a whole number, got ${show(v)}`);
+    if (typeof v !== "number" || !Number.isInteger(v))
+      return this.fail(property, `must be a whole number, got ${show(v)}`);
     if (v < min || v > max) return this.fail(property, `must be between ${min} and ${max}, got ${v}`);
     return v;
   }
@@ -53,10 +57,15 @@ export class Checker {
     return v;
   }
 
-  stringMap(property: string, v: unknown, opts: { keyPattern?: RegExp; maxKey?: number; maxValue?: number } = {}): Record<string, string> | undefined {
+  stringMap(
+    property: string,
+    v: unknown,
+    opts: { keyPattern?: RegExp; maxKey?: number; maxValue?: number } = {},
+  ): Record<string, string> | undefined {
     if (v === undefined || v === null) return undefined;
     if (isUnknown(v)) return v as unknown as Record<string, string>;
-    if (typeof v !== "object" || Array.isArray(v)) return this.fail(property, `must be a map of strings, got ${typeName(v)}`);
+    if (typeof v !== "object" || Array.isArray(v))
+      return this.fail(property, `must be a map of strings, got ${typeName(v)}`);
     const out: Record<string, string> = {};
     for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
       const p = `${property}.${k}`;

@@ -38,32 +38,32 @@ const DEFAULT_STACK = "dev";
 const DEFAULT_PASSPHRASE = "dockyard-demo";
 
 function exampleDir(name) {
-    if (!EXAMPLES.includes(name)) {
-        throw new Error(`unknown example '${name}'; expected one of: ${EXAMPLES.join(", ")}`);
-    }
-    return path.join(repoRoot, "examples", name);
+  if (!EXAMPLES.includes(name)) {
+    throw new Error(`unknown example '${name}'; expected one of: ${EXAMPLES.join(", ")}`);
+  }
+  return path.join(repoRoot, "examples", name);
 }
 
 /** Project settings from the example's Pulumi.yaml (only the flat `name:` / `description:` lines are read). */
 function projectOf(name) {
-    const text = fs.readFileSync(path.join(exampleDir(name), "Pulumi.yaml"), "utf8");
-    const field = (key) => {
-        const m = new RegExp(`^${key}:\\s*(.+?)\\s*$`, "m").exec(text);
-        return m ? m[1].replace(/^["']|["']$/g, "") : undefined;
-    };
-    const projectName = field("name");
-    if (!projectName) throw new Error(`examples/${name}/Pulumi.yaml has no name`);
-    return { name: projectName, description: field("description") };
+  const text = fs.readFileSync(path.join(exampleDir(name), "Pulumi.yaml"), "utf8");
+  const field = (key) => {
+    const m = new RegExp(`^${key}:\\s*(.+?)\\s*$`, "m").exec(text);
+    return m ? m[1].replace(/^["']|["']$/g, "") : undefined;
+  };
+  const projectName = field("name");
+  if (!projectName) throw new Error(`examples/${name}/Pulumi.yaml has no name`);
+  return { name: projectName, description: field("description") };
 }
 
 /** The local test host's details, as `scripts/testhost up` writes them. */
 function readTestHost(dir = process.env.DOCKYARD_TESTHOST_DIR || "/var/lib/dockyard-testhost") {
-    const file = path.join(dir, "env.json");
-    try {
-        return JSON.parse(fs.readFileSync(file, "utf8"));
-    } catch (err) {
-        throw new Error(`cannot read ${file} (is the test host up? run scripts/testhost up): ${err.message}`);
-    }
+  const file = path.join(dir, "env.json");
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new Error(`cannot read ${file} (is the test host up? run scripts/testhost up): ${err.message}`);
+  }
 }
 
 /**
@@ -72,32 +72,32 @@ function readTestHost(dir = process.env.DOCKYARD_TESTHOST_DIR || "/var/lib/docky
  * `stackName` names the networks of multi-server (see below).
  */
 function testHostConfig(name, h, stackName) {
-    const secret = (file) => ({ value: fs.readFileSync(file, "utf8"), secret: true });
-    const server = (ns, user, keyFile) => ({
-        [`${ns}host`]: { value: String(h.host) },
-        [`${ns}port`]: { value: String(h.port) },
-        [`${ns}user`]: { value: user },
-        [`${ns}sshKey`]: secret(keyFile),
-        [`${ns}hostKey`]: { value: h.hostPublicKey },
-    });
-    switch (name) {
-        case "standalone":
-        case "swarm":
-            return server("", "root", h.rootKey);
-        case "multi-server":
-            return {
-                // The program is written for two machines. Here both "servers"
-                // are the one test host (as root and as the docker-group user),
-                // i.e. one Docker daemon, where a network name exists only once:
-                // the second server's destination gets its own name.
-                ...server("server1:", "root", h.rootKey),
-                ...server("server2:", h.dockerUser, h.dockerUserKey),
-                network: { value: `${stackName}-apps` },
-                "server2:network": { value: `${stackName}-apps-2` },
-            };
-        default:
-            throw new Error(`no test host config for example '${name}'`);
-    }
+  const secret = (file) => ({ value: fs.readFileSync(file, "utf8"), secret: true });
+  const server = (ns, user, keyFile) => ({
+    [`${ns}host`]: { value: String(h.host) },
+    [`${ns}port`]: { value: String(h.port) },
+    [`${ns}user`]: { value: user },
+    [`${ns}sshKey`]: secret(keyFile),
+    [`${ns}hostKey`]: { value: h.hostPublicKey },
+  });
+  switch (name) {
+    case "standalone":
+    case "swarm":
+      return server("", "root", h.rootKey);
+    case "multi-server":
+      return {
+        // The program is written for two machines. Here both "servers"
+        // are the one test host (as root and as the docker-group user),
+        // i.e. one Docker daemon, where a network name exists only once:
+        // the second server's destination gets its own name.
+        ...server("server1:", "root", h.rootKey),
+        ...server("server2:", h.dockerUser, h.dockerUserKey),
+        network: { value: `${stackName}-apps` },
+        "server2:network": { value: `${stackName}-apps-2` },
+      };
+    default:
+      throw new Error(`no test host config for example '${name}'`);
+  }
 }
 
 /**
@@ -115,57 +115,57 @@ function testHostConfig(name, h, stackName) {
  * Server's `dockerSocket` (see test/e2e/examples-nodes.test.ts).
  */
 function nodesConfig(name, nodes, stackName, picked) {
-    const want = { swarm: 1, "multi-server": 2 }[name];
-    if (!want) throw new Error(`no nodes config for example '${name}'`);
-    if (!Array.isArray(picked) || picked.length !== want) {
-        throw new Error(`example '${name}' runs on ${want} node(s), got ${Array.isArray(picked) ? picked.length : "none"}`);
-    }
-    const key = { value: fs.readFileSync(nodes.rootKey, "utf8"), secret: true };
-    const server = (ns, node) => ({
-        [`${ns}host`]: { value: String(node.address) },
-        [`${ns}port`]: { value: String(node.sshPort) },
-        [`${ns}user`]: { value: "root" },
-        [`${ns}sshKey`]: key,
-        [`${ns}hostKey`]: { value: node.hostPublicKey },
-        [`${ns}dockerSocket`]: { value: node.dockerSocket },
-    });
-    if (name === "swarm") return server("", picked[0]);
-    return { ...server("server1:", picked[0]), ...server("server2:", picked[1]) };
+  const want = { swarm: 1, "multi-server": 2 }[name];
+  if (!want) throw new Error(`no nodes config for example '${name}'`);
+  if (!Array.isArray(picked) || picked.length !== want) {
+    throw new Error(`example '${name}' runs on ${want} node(s), got ${Array.isArray(picked) ? picked.length : "none"}`);
+  }
+  const key = { value: fs.readFileSync(nodes.rootKey, "utf8"), secret: true };
+  const server = (ns, node) => ({
+    [`${ns}host`]: { value: String(node.address) },
+    [`${ns}port`]: { value: String(node.sshPort) },
+    [`${ns}user`]: { value: "root" },
+    [`${ns}sshKey`]: key,
+    [`${ns}hostKey`]: { value: node.hostPublicKey },
+    [`${ns}dockerSocket`]: { value: node.dockerSocket },
+  });
+  if (name === "swarm") return server("", picked[0]);
+  return { ...server("server1:", picked[0]), ...server("server2:", picked[1]) };
 }
 
 function usage() {
-    return (
-        `usage: scripts/run-example <example> <operation> [--stack NAME]\n` +
-        `  example:   ${EXAMPLES.join(" | ")}\n` +
-        `  operation: ${OPERATIONS.join(" | ")}\n` +
-        `  --stack:   stack name (default ${DEFAULT_STACK})\n`
-    );
+  return (
+    `usage: scripts/run-example <example> <operation> [--stack NAME]\n` +
+    `  example:   ${EXAMPLES.join(" | ")}\n` +
+    `  operation: ${OPERATIONS.join(" | ")}\n` +
+    `  --stack:   stack name (default ${DEFAULT_STACK})\n`
+  );
 }
 
 function parseArgs(argv) {
-    const positional = [];
-    let stack = DEFAULT_STACK;
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        if (a === "--stack" || a === "-s") {
-            stack = argv[++i];
-            if (!stack) throw new Error(`${a} needs a value\n${usage()}`);
-        } else if (a.startsWith("--stack=")) {
-            stack = a.slice("--stack=".length);
-        } else if (a === "-h" || a === "--help") {
-            process.stdout.write(usage());
-            process.exit(0);
-        } else if (a.startsWith("-")) {
-            throw new Error(`unknown option ${a}\n${usage()}`);
-        } else {
-            positional.push(a);
-        }
+  const positional = [];
+  let stack = DEFAULT_STACK;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--stack" || a === "-s") {
+      stack = argv[++i];
+      if (!stack) throw new Error(`${a} needs a value\n${usage()}`);
+    } else if (a.startsWith("--stack=")) {
+      stack = a.slice("--stack=".length);
+    } else if (a === "-h" || a === "--help") {
+      process.stdout.write(usage());
+      process.exit(0);
+    } else if (a.startsWith("-")) {
+      throw new Error(`unknown option ${a}\n${usage()}`);
+    } else {
+      positional.push(a);
     }
-    const [example, op, ...extra] = positional;
-    if (!example || !op || extra.length) throw new Error(usage());
-    if (!EXAMPLES.includes(example)) throw new Error(`unknown example '${example}'\n${usage()}`);
-    if (!OPERATIONS.includes(op)) throw new Error(`unknown operation '${op}'\n${usage()}`);
-    return { example, op, stack };
+  }
+  const [example, op, ...extra] = positional;
+  if (!example || !op || extra.length) throw new Error(usage());
+  if (!EXAMPLES.includes(example)) throw new Error(`unknown example '${example}'\n${usage()}`);
+  if (!OPERATIONS.includes(op)) throw new Error(`unknown operation '${op}'\n${usage()}`);
+  return { example, op, stack };
 }
 
 /** Where the test stand-in for the Node.js language host lives (docs/language-host.md). */
@@ -176,81 +176,93 @@ const languageHostDir = path.join(repoRoot, "test", "support", "language-host");
  * afresh from the working tree (its dist/ must be built). Output goes to stderr.
  */
 function installExample(dir) {
-    fs.rmSync(path.join(dir, "node_modules", "pulumi-dockyard"), { recursive: true, force: true });
-    const r = spawnSync("npm", ["install", "--no-audit", "--no-fund"], { cwd: dir, stdio: ["ignore", 2, 2] });
-    if (r.status !== 0) throw new Error(`npm install in ${path.relative(repoRoot, dir)} failed`);
+  fs.rmSync(path.join(dir, "node_modules", "pulumi-dockyard"), { recursive: true, force: true });
+  const r = spawnSync("npm", ["install", "--no-audit", "--no-fund"], { cwd: dir, stdio: ["ignore", 2, 2] });
+  if (r.status !== 0) throw new Error(`npm install in ${path.relative(repoRoot, dir)} failed`);
 }
 
 /** Config as `pulumi config set-all` arguments. */
 function configArgs(config) {
-    const args = [];
-    for (const [key, { value, secret }] of Object.entries(config)) args.push(secret ? "--secret" : "--plaintext", `${key}=${value}`);
-    return args;
+  const args = [];
+  for (const [key, { value, secret }] of Object.entries(config))
+    args.push(secret ? "--secret" : "--plaintext", `${key}=${value}`);
+  return args;
 }
 
 async function main(argv) {
-    const { example, op, stack: stackName } = parseArgs(argv);
+  const { example, op, stack: stackName } = parseArgs(argv);
 
-    const bin = process.env.DOCKYARD_PULUMI_BIN;
-    if (!bin || !fs.existsSync(path.join(bin, "pulumi"))) {
-        throw new Error("DOCKYARD_PULUMI_BIN must name the bin dir printed by scripts/pulumi-cli (use scripts/run-example)");
-    }
-    const stateDir = path.resolve(process.env.DOCKYARD_STATE || path.join(os.homedir(), ".dockyard", "state"));
-    const project = projectOf(example);
-    const dir = exampleDir(example);
-    fs.mkdirSync(path.join(stateDir, "home"), { recursive: true });
+  const bin = process.env.DOCKYARD_PULUMI_BIN;
+  if (!bin || !fs.existsSync(path.join(bin, "pulumi"))) {
+    throw new Error(
+      "DOCKYARD_PULUMI_BIN must name the bin dir printed by scripts/pulumi-cli (use scripts/run-example)",
+    );
+  }
+  const stateDir = path.resolve(process.env.DOCKYARD_STATE || path.join(os.homedir(), ".dockyard", "state"));
+  const project = projectOf(example);
+  const dir = exampleDir(example);
+  fs.mkdirSync(path.join(stateDir, "home"), { recursive: true });
 
-    const env = {
-        ...process.env,
-        PULUMI_BACKEND_URL: "file://" + stateDir,
-        PULUMI_HOME: path.join(stateDir, "home"),
-        PULUMI_SKIP_UPDATE_CHECK: "1",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        PATH: [languageHostDir, bin, path.join(repoRoot, "node_modules", ".bin"), process.env.PATH || ""].join(path.delimiter),
-    };
-    if (!env.PULUMI_CONFIG_PASSPHRASE && !env.PULUMI_CONFIG_PASSPHRASE_FILE) {
-        env.PULUMI_CONFIG_PASSPHRASE = DEFAULT_PASSPHRASE;
+  const env = {
+    ...process.env,
+    PULUMI_BACKEND_URL: "file://" + stateDir,
+    PULUMI_HOME: path.join(stateDir, "home"),
+    PULUMI_SKIP_UPDATE_CHECK: "1",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PATH: [languageHostDir, bin, path.join(repoRoot, "node_modules", ".bin"), process.env.PATH || ""].join(
+      path.delimiter,
+    ),
+  };
+  if (!env.PULUMI_CONFIG_PASSPHRASE && !env.PULUMI_CONFIG_PASSPHRASE_FILE) {
+    env.PULUMI_CONFIG_PASSPHRASE = DEFAULT_PASSPHRASE;
+  }
+  const log = (line) => process.stdout.write(`run-example: ${line}\n`);
+  const pulumi = (args, opts = {}) => {
+    const r = spawnSync(path.join(bin, "pulumi"), args, {
+      cwd: dir,
+      env,
+      stdio: opts.capture ? ["ignore", "pipe", 2] : "inherit",
+      encoding: "utf8",
+    });
+    if (r.error) throw r.error;
+    if (r.status !== 0) {
+      const err = new Error(`pulumi ${args[0]} exited with code ${r.status}`);
+      err.exitCode = r.status;
+      throw err;
     }
-    const log = (line) => process.stdout.write(`run-example: ${line}\n`);
-    const pulumi = (args, opts = {}) => {
-        const r = spawnSync(path.join(bin, "pulumi"), args, { cwd: dir, env, stdio: opts.capture ? ["ignore", "pipe", 2] : "inherit", encoding: "utf8" });
-        if (r.error) throw r.error;
-        if (r.status !== 0) {
-            const err = new Error(`pulumi ${args[0]} exited with code ${r.status}`);
-            err.exitCode = r.status;
-            throw err;
-        }
-        return r.stdout;
-    };
+    return r.stdout;
+  };
 
-    log(`npm install in examples/${example}`);
-    installExample(dir);
-    log(`${example} ${op}: project ${project.name}, stack ${stackName}, state ${env.PULUMI_BACKEND_URL}`);
-    log(`running \`pulumi ${op}\` in examples/${example} with the CLI binary; the Node.js language host is the test stand-in (docs/language-host.md)`);
-    pulumi(["stack", "select", "--create", stackName, "--secrets-provider", "passphrase"]);
-    pulumi(["config", "set-all", ...configArgs(testHostConfig(example, readTestHost(), stackName))]);
-    pulumi(op === "preview" ? ["preview"] : [op, "--yes"]);
-    if (op !== "destroy") {
-        process.stdout.write(`\nOutputs of ${project.name}/${stackName}:\n`);
-        process.stdout.write(pulumi(["stack", "output", "--json"], { capture: true }));
-    }
+  log(`npm install in examples/${example}`);
+  installExample(dir);
+  log(`${example} ${op}: project ${project.name}, stack ${stackName}, state ${env.PULUMI_BACKEND_URL}`);
+  log(
+    `running \`pulumi ${op}\` in examples/${example} with the CLI binary; the Node.js language host is the test stand-in (docs/language-host.md)`,
+  );
+  pulumi(["stack", "select", "--create", stackName, "--secrets-provider", "passphrase"]);
+  pulumi(["config", "set-all", ...configArgs(testHostConfig(example, readTestHost(), stackName))]);
+  pulumi(op === "preview" ? ["preview"] : [op, "--yes"]);
+  if (op !== "destroy") {
+    process.stdout.write(`\nOutputs of ${project.name}/${stackName}:\n`);
+    process.stdout.write(pulumi(["stack", "output", "--json"], { capture: true }));
+  }
 }
 
 module.exports = {
-    EXAMPLES,
-    DEFAULT_PASSPHRASE,
-    repoRoot,
-    exampleDir,
-    projectOf,
-    readTestHost,
-    testHostConfig,
-    nodesConfig,
-    languageHostDir,
+  EXAMPLES,
+  DEFAULT_PASSPHRASE,
+  repoRoot,
+  exampleDir,
+  projectOf,
+  readTestHost,
+  testHostConfig,
+  nodesConfig,
+  languageHostDir,
 };
 
 if (require.main === module) {
-    main(process.argv.slice(2)).catch((err) => {
-        process.stderr.write(`run-example: ${err && err.message ? err.message : String(err)}\n`);
-        process.exit(1);
-    });
+  main(process.argv.slice(2)).catch((err) => {
+    process.stderr.write(`run-example: ${err && err.message ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
 }

@@ -82,13 +82,18 @@ export function adapt<I extends object, S extends object>(
         const r = await ctl.read(id, withoutProviderKey(props) as S, context(props));
         // No id: the object is gone, and the engine drops it from state.
         if (!r) return { id: undefined as unknown as string, props: {} };
-        return r.inputs ? { id: r.id, props: withoutUndefined(r.state), inputs: withoutUndefined(r.inputs) } : { id: r.id, props: withoutUndefined(r.state) };
+        return r.inputs
+          ? { id: r.id, props: withoutUndefined(r.state), inputs: withoutUndefined(r.inputs) }
+          : { id: r.id, props: withoutUndefined(r.state) };
       }),
     update: (id: string, olds: Props, news: Props) =>
       withPlainErrors(async () => ({
-        outs: withoutUndefined(await ctl.update(id, withoutProviderKey(olds) as S, withoutProviderKey(news) as I, context(news))),
+        outs: withoutUndefined(
+          await ctl.update(id, withoutProviderKey(olds) as S, withoutProviderKey(news) as I, context(news)),
+        ),
       })),
-    delete: (id: string, props: Props) => withPlainErrors(() => ctl.delete(id, withoutProviderKey(props) as S, context(props))),
+    delete: (id: string, props: Props) =>
+      withPlainErrors(() => ctl.delete(id, withoutProviderKey(props) as S, context(props))),
   };
 }
 

@@ -23,6 +23,13 @@ export interface GetNetworksResult {
  * must find the plugin `dockyard`, i.e. `pulumi-resource-dockyard` from this
  * package's `bin/` on `PATH` or in `Pulumi.yaml`'s `plugins.providers[].path`.
  */
-export function getNetworksOutput(args: GetNetworksArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetNetworksResult> {
-  return pulumi.runtime.invokeOutput("dockyard:index:getNetworks", { connection: args.connection }, opts) as pulumi.Output<GetNetworksResult>;
+export function getNetworksOutput(
+  args: GetNetworksArgs,
+  opts?: pulumi.InvokeOutputOptions,
+): pulumi.Output<GetNetworksResult> {
+  return pulumi.runtime.invokeOutput(
+    "dockyard:index:getNetworks",
+    { connection: args.connection },
+    opts,
+  ) as pulumi.Output<GetNetworksResult>;
 }

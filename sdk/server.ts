@@ -48,7 +48,18 @@ export interface ServerArgs extends SshArgs {
 }
 
 /** The arguments that decide how a server's daemon is logged into: everything in its connection but host and socket. */
-const LOGIN_FIELDS = ["port", "user", "privateKey", "privateKeyPassword", "password", "agentSocketPath", "hostKey", "perDialTimeout", "dialErrorLimit", "proxy"] as const;
+const LOGIN_FIELDS = [
+  "port",
+  "user",
+  "privateKey",
+  "privateKeyPassword",
+  "password",
+  "agentSocketPath",
+  "hostKey",
+  "perDialTimeout",
+  "dialErrorLimit",
+  "proxy",
+] as const;
 
 const logins = new WeakMap<Server, pulumi.Output<string>>();
 
@@ -74,7 +85,9 @@ function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
   if (typeof v === "object") {
     const o = v as Record<string, unknown>;
-    const keys = Object.keys(o).filter((k) => o[k] !== undefined && o[k] !== null).sort();
+    const keys = Object.keys(o)
+      .filter((k) => o[k] !== undefined && o[k] !== null)
+      .sort();
     return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(",")}}`;
   }
   return JSON.stringify(v);

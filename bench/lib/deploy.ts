@@ -46,7 +46,11 @@ export interface BenchHost {
 function findRepoRoot(from: string): string {
   for (let d = from; d !== path.dirname(d); d = path.dirname(d)) {
     const pkg = path.join(d, "package.json");
-    if (fs.existsSync(pkg) && (JSON.parse(fs.readFileSync(pkg, "utf8")) as { name?: string }).name === "pulumi-dockyard") return d;
+    if (
+      fs.existsSync(pkg) &&
+      (JSON.parse(fs.readFileSync(pkg, "utf8")) as { name?: string }).name === "pulumi-dockyard"
+    )
+      return d;
   }
   throw new Error(`no pulumi-dockyard package.json above ${from}`);
 }
@@ -238,7 +242,15 @@ export interface BenchStack {
  * `kind` picks the program: "dockyard" (default), "empty" or "noop".
  * Returns { stack, ops, cleanup }.
  */
-async function createBenchStack({ cmd, binDir, h, networks, projectName, parallel, kind = "dockyard" }: BenchStackOptions): Promise<BenchStack> {
+async function createBenchStack({
+  cmd,
+  binDir,
+  h,
+  networks,
+  projectName,
+  parallel,
+  kind = "dockyard",
+}: BenchStackOptions): Promise<BenchStack> {
   const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), `${projectName}-`));
   const workDir = path.join(repoRoot, "bench", "results", `work-${projectName}-${randomBytes(4).toString("hex")}`);
   fs.mkdirSync(workDir, { recursive: true });
@@ -307,9 +319,13 @@ export interface SamplerSummary {
 }
 
 function startSampler(sshPort: number, intervalMs = 50): { stop(): Promise<SamplerSummary>; kill(): void } {
-  const child = spawn(process.execPath, [path.join(__dirname, "sampler.js"), String(process.pid), String(sshPort), String(intervalMs)], {
-    stdio: ["pipe", "pipe", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(__dirname, "sampler.js"), String(process.pid), String(sshPort), String(intervalMs)],
+    {
+      stdio: ["pipe", "pipe", "inherit"],
+    },
+  );
   let out = "";
   child.stdout.setEncoding("utf8");
   child.stdout.on("data", (d: string) => (out += d));

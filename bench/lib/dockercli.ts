@@ -71,8 +71,17 @@ class DockerCli {
       fs.mkdirSync(bin);
       const counter = path.join(this.dir, `ssh-count.${flavour}`);
       fs.writeFileSync(counter, "");
-      fs.writeFileSync(path.join(bin, "ssh"), `#!/bin/sh\necho >>'${counter}'\nexec '${this.realSsh}' -F '${config}' "$@"\n`, { mode: 0o755 });
-      const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, HOME: path.join(this.dir, "home"), DOCKER_CONFIG: path.join(this.dir, "docker") };
+      fs.writeFileSync(
+        path.join(bin, "ssh"),
+        `#!/bin/sh\necho >>'${counter}'\nexec '${this.realSsh}' -F '${config}' "$@"\n`,
+        { mode: 0o755 },
+      );
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        PATH: `${bin}:${process.env.PATH ?? ""}`,
+        HOME: path.join(this.dir, "home"),
+        DOCKER_CONFIG: path.join(this.dir, "docker"),
+      };
       delete env.DOCKER_HOST;
       delete env.DOCKER_CONTEXT;
       delete env.DOCKER_TLS_VERIFY;
@@ -90,11 +99,16 @@ class DockerCli {
     const { env } = this.flavours[flavour];
     return new Promise<number>((resolve, reject) => {
       const t0 = nowMs();
-      execFile("docker", ["-H", this.host, ...args], { env, cwd: this.dir, maxBuffer: 64 << 20 }, (err, _out, stderr) => {
-        const ms = nowMs() - t0;
-        if (err) reject(new Error(`docker ${args.join(" ")} failed: ${String(stderr).trim() || err.message}`));
-        else resolve(ms);
-      });
+      execFile(
+        "docker",
+        ["-H", this.host, ...args],
+        { env, cwd: this.dir, maxBuffer: 64 << 20 },
+        (err, _out, stderr) => {
+          const ms = nowMs() - t0;
+          if (err) reject(new Error(`docker ${args.join(" ")} failed: ${String(stderr).trim() || err.message}`));
+          else resolve(ms);
+        },
+      );
     });
   }
 
@@ -109,7 +123,11 @@ class DockerCli {
     const script = `set -e\nwhile read -r n; do docker -H "$DOCKYARD_BENCH_HOST" network ${verb} "$n" >/dev/null; done <"$1"\n`;
     return new Promise<number>((resolve, reject) => {
       const t0 = nowMs();
-      const child = spawn("bash", ["-c", script, "bash", list], { env: { ...env, DOCKYARD_BENCH_HOST: this.host }, cwd: this.dir, stdio: ["ignore", "ignore", "pipe"] });
+      const child = spawn("bash", ["-c", script, "bash", list], {
+        env: { ...env, DOCKYARD_BENCH_HOST: this.host },
+        cwd: this.dir,
+        stdio: ["ignore", "ignore", "pipe"],
+      });
       let stderr = "";
       child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
       child.on("error", reject);

@@ -57,8 +57,13 @@ function render(r: Results): string {
       `Docker daemon ${m.dockerServer} (API ${m.dockerApi}), docker CLI ${m.dockerCli}, ${m.openssh}. ` +
       `Node.js ${m.node}, Pulumi CLI ${m.pulumi}, pulumi --parallel ${m.parallel}.`,
   );
-  out.push(`Load average (1/5/15 min): ${r.loadStart} at start, ${r.loadEnd} at end. The run took ${(r.durationS / 60).toFixed(1)} min.`);
-  if (r.retries?.length) out.push(`Sections run twice after a failure (shared test host): ${r.retries.map((x) => `${x.what} (${x.error.split("\n")[0]})`).join("; ")}.`);
+  out.push(
+    `Load average (1/5/15 min): ${r.loadStart} at start, ${r.loadEnd} at end. The run took ${(r.durationS / 60).toFixed(1)} min.`,
+  );
+  if (r.retries?.length)
+    out.push(
+      `Sections run twice after a failure (shared test host): ${r.retries.map((x) => `${x.what} (${x.error.split("\n")[0]})`).join("; ")}.`,
+    );
   out.push("");
 
   // Per-operation latency.
@@ -106,9 +111,24 @@ function render(r: Results): string {
         ["Path", "Latency", "Step", "Adds (medians)"],
         [
           ["bare HTTP/1.1, kept-alive local socket connection: the daemon's own time", cell(rl), "", ""],
-          ["bare HTTP/1.1 on one forwarded SSH channel of Dockyard's connection", cell(rs), "the SSH hop (ssh2 + sshd + loopback TCP)", ms(rs.median - rl.median)],
-          ["(a) Dockyard `DockerClient` on the same connection", cell(d), "the client layer (dockerode and docker-modem, agent, channel socket, AbortController + timer, JSON)", ms(d.median - rs.median)],
-          ["(b) dockerode, local socket", cell(l), "dockerode's client layer + a connection per request", ms(l.median - rl.median)],
+          [
+            "bare HTTP/1.1 on one forwarded SSH channel of Dockyard's connection",
+            cell(rs),
+            "the SSH hop (ssh2 + sshd + loopback TCP)",
+            ms(rs.median - rl.median),
+          ],
+          [
+            "(a) Dockyard `DockerClient` on the same connection",
+            cell(d),
+            "the client layer (dockerode and docker-modem, agent, channel socket, AbortController + timer, JSON)",
+            ms(d.median - rs.median),
+          ],
+          [
+            "(b) dockerode, local socket",
+            cell(l),
+            "dockerode's client layer + a connection per request",
+            ms(l.median - rl.median),
+          ],
         ],
       ),
       "",
@@ -136,7 +156,12 @@ function render(r: Results): string {
     const vals = deps.map(get);
     drows.push([label, ...vals.map((v) => (v === undefined ? "–" : fmt(v))), ratio(vals[vals.length - 1], vals[0])]);
   };
-  const label: Record<DeployOp, string> = { up: "pulumi up", preview: "pulumi preview (no changes)", refresh: "pulumi refresh", destroy: "pulumi destroy" };
+  const label: Record<DeployOp, string> = {
+    up: "pulumi up",
+    preview: "pulumi preview (no changes)",
+    refresh: "pulumi refresh",
+    destroy: "pulumi destroy",
+  };
   for (const op of OPS) row(label[op], (d) => d.ops[op].wallMs, secs);
   row("docker CLI over ssh: N × network create", (d) => d.cli.create.wallMs, secs);
   row("docker CLI over ssh: N × network inspect", (d) => d.cli.inspect.wallMs, secs);
@@ -146,21 +171,59 @@ function render(r: Results): string {
   row(`local socket, ${fc} at a time: N × network remove (the daemon's floor)`, (d) => d.floor?.removeMs, secs);
   for (const op of ["preview", "refresh"] as const) {
     row(`Pulumi's floor: pulumi ${op}, a program with no resources`, (d) => d.pulumiFloor?.empty[op].wallMs, secs);
-    row(`Pulumi's floor: pulumi ${op}, N+1 no-op resources shaped like Dockyard's`, (d) => d.pulumiFloor?.noop[op].wallMs, secs);
-    row(`Dockyard's share of pulumi ${op} (Dockyard − no-op)`, (d) => (d.pulumiFloor ? d.ops[op].wallMs - d.pulumiFloor.noop[op].wallMs : undefined), secs);
+    row(
+      `Pulumi's floor: pulumi ${op}, N+1 no-op resources shaped like Dockyard's`,
+      (d) => d.pulumiFloor?.noop[op].wallMs,
+      secs,
+    );
+    row(
+      `Dockyard's share of pulumi ${op} (Dockyard − no-op)`,
+      (d) => (d.pulumiFloor ? d.ops[op].wallMs - d.pulumiFloor.noop[op].wallMs : undefined),
+      secs,
+    );
   }
   row(`budget for ${CLI_SPEEDUP}×: N CLI inspects ÷ ${CLI_SPEEDUP}`, (d) => d.cli.inspect.wallMs / CLI_SPEEDUP, secs);
-  row("speed-up: CLI inspects ÷ pulumi refresh", (d) => d.cli.inspect.wallMs / d.ops.refresh.wallMs, (x) => ratio(x, 1));
-  row("speed-up: CLI inspects ÷ pulumi preview", (d) => d.cli.inspect.wallMs / d.ops.preview.wallMs, (x) => ratio(x, 1));
-  row("speed-up: CLI creates ÷ pulumi up", (d) => d.cli.create.wallMs / d.ops.up.wallMs, (x) => ratio(x, 1));
-  row("speed-up: CLI rms ÷ pulumi destroy", (d) => d.cli.rm.wallMs / d.ops.destroy.wallMs, (x) => ratio(x, 1));
+  row(
+    "speed-up: CLI inspects ÷ pulumi refresh",
+    (d) => d.cli.inspect.wallMs / d.ops.refresh.wallMs,
+    (x) => ratio(x, 1),
+  );
+  row(
+    "speed-up: CLI inspects ÷ pulumi preview",
+    (d) => d.cli.inspect.wallMs / d.ops.preview.wallMs,
+    (x) => ratio(x, 1),
+  );
+  row(
+    "speed-up: CLI creates ÷ pulumi up",
+    (d) => d.cli.create.wallMs / d.ops.up.wallMs,
+    (x) => ratio(x, 1),
+  );
+  row(
+    "speed-up: CLI rms ÷ pulumi destroy",
+    (d) => d.cli.rm.wallMs / d.ops.destroy.wallMs,
+    (x) => ratio(x, 1),
+  );
   for (const op of OPS) row(`SSH handshakes, ${label[op]}`, (d) => d.ops[op].handshakes, String);
-  row("SSH handshakes, docker CLI create + inspect + rm", (d) => d.cli.create.handshakes + d.cli.inspect.handshakes + d.cli.rm.handshakes, String);
-  for (const op of OPS) row(`provider peak RSS (MiB), ${label[op]}`, (d) => d.ops[op].providerPeakRssMiB, (x) => x.toFixed(1));
-  row("Pulumi engine peak RSS (MiB), pulumi up (for context)", (d) => d.ops.up.enginePeakRssMiB, (x) => x.toFixed(1));
+  row(
+    "SSH handshakes, docker CLI create + inspect + rm",
+    (d) => d.cli.create.handshakes + d.cli.inspect.handshakes + d.cli.rm.handshakes,
+    String,
+  );
+  for (const op of OPS)
+    row(
+      `provider peak RSS (MiB), ${label[op]}`,
+      (d) => d.ops[op].providerPeakRssMiB,
+      (x) => x.toFixed(1),
+    );
+  row(
+    "Pulumi engine peak RSS (MiB), pulumi up (for context)",
+    (d) => d.ops.up.enginePeakRssMiB,
+    (x) => x.toFixed(1),
+  );
   for (const op of OPS) {
     const vals = deps.map((d) => d.ops[op].cpuS);
-    const total = (c: { program: number; engine: number; provider: number } | undefined) => (c ? c.program + c.engine + c.provider : undefined);
+    const total = (c: { program: number; engine: number; provider: number } | undefined) =>
+      c ? c.program + c.engine + c.provider : undefined;
     drows.push([
       `CPU s, program / engine / provider, ${label[op]}`,
       ...vals.map((c) => `${c.program.toFixed(1)} / ${c.engine.toFixed(1)} / ${c.provider.toFixed(1)}`),
@@ -168,7 +231,9 @@ function render(r: Results): string {
     ]);
   }
   out.push(table(["Figure", ...sizes.map((n) => `N=${n}`), growthHeader], drows), "");
-  const refreshChanges = deps.filter((d) => Object.keys(d.refreshChanges ?? {}).length).map((d) => `N=${d.n}: ${JSON.stringify(d.refreshChanges)}`);
+  const refreshChanges = deps
+    .filter((d) => Object.keys(d.refreshChanges ?? {}).length)
+    .map((d) => `N=${d.n}: ${JSON.stringify(d.refreshChanges)}`);
   if (refreshChanges.length) out.push(`Refresh reported changes: ${refreshChanges.join("; ")}.`, "");
   const failed = deps.filter((d) => d.refreshFailure);
   if (failed.length) {
@@ -178,7 +243,9 @@ function render(r: Results): string {
       "",
     );
   }
-  const others = deps.flatMap((d) => OPS.map((op) => d.ops[op].sshdAcceptedAll - d.ops[op].handshakes)).reduce((a, b) => a + b, 0);
+  const others = deps
+    .flatMap((d) => OPS.map((op) => d.ops[op].sshdAcceptedAll - d.ops[op].handshakes))
+    .reduce((a, b) => a + b, 0);
   out.push(
     `Preview and refresh figures (Dockyard's and the floors') are the median of ${r.repeats ?? 1} run(s) each; the SSH handshake count is the largest and the peak RSS the highest of those runs. ` +
       `The floors run the same CLI with the same backend and secrets provider: "no resources" is an empty program; "no-op resources" is one Server-like and N Destination-like dynamic resources with the same input keys (checked against the Dockyard stack's state) and a secret connection, whose provider makes no remote call. ` +
@@ -196,9 +263,12 @@ function render(r: Results): string {
   const ovrOk = ovr.every(([, x]) => x <= OVERHEAD_FACTOR);
   out.push(
     `- Per-operation overhead within ${OVERHEAD_FACTOR}× of the local socket (median): ${verdict(ovrOk)} — ` +
-      ovr.map(([op, x]) => `${op} ${ratio(x, 1)}`).join(", ") + ".",
+      ovr.map(([op, x]) => `${op} ${ratio(x, 1)}`).join(", ") +
+      ".",
   );
-  const speed = deps.map((d) => [d.n, d.cli.inspect.wallMs / d.ops.refresh.wallMs, d.cli.inspect.wallMs / d.ops.preview.wallMs] as const);
+  const speed = deps.map(
+    (d) => [d.n, d.cli.inspect.wallMs / d.ops.refresh.wallMs, d.cli.inspect.wallMs / d.ops.preview.wallMs] as const,
+  );
   const speedOk = speed.every(([, a, b]) => a >= CLI_SPEEDUP && b >= CLI_SPEEDUP);
   const speedAny = speed.filter(([, a, b]) => a >= CLI_SPEEDUP && b >= CLI_SPEEDUP).map(([n]) => `N=${n}`);
   out.push(
@@ -208,7 +278,13 @@ function render(r: Results): string {
   );
   if (!speedOk) {
     // Where the target is missed: is it Pulumi's own floor, or Dockyard's share?
-    const missed = deps.filter((d) => !(d.cli.inspect.wallMs / d.ops.refresh.wallMs >= CLI_SPEEDUP && d.cli.inspect.wallMs / d.ops.preview.wallMs >= CLI_SPEEDUP));
+    const missed = deps.filter(
+      (d) =>
+        !(
+          d.cli.inspect.wallMs / d.ops.refresh.wallMs >= CLI_SPEEDUP &&
+          d.cli.inspect.wallMs / d.ops.preview.wallMs >= CLI_SPEEDUP
+        ),
+    );
     for (const d of missed) {
       const budget = d.cli.inspect.wallMs / CLI_SPEEDUP;
       const f = d.pulumiFloor;
@@ -234,7 +310,8 @@ function render(r: Results): string {
   const memOk = mem.every(([, x]) => x <= FLAT_MEMORY_FACTOR);
   out.push(
     `- Provider memory flat in N (peak RSS at N=${hi.n} within ${FLAT_MEMORY_FACTOR}× of N=${lo.n}): ${verdict(memOk)} — ` +
-      mem.map(([op, x]) => `${op} ${ratio(x, 1)}`).join(", ") + ".",
+      mem.map(([op, x]) => `${op} ${ratio(x, 1)}`).join(", ") +
+      ".",
   );
   out.push("");
   return out.join("\n");

@@ -66,7 +66,12 @@ function argv(pid: number): string[] {
 
 /** The dynamic-provider host: node running …/cmd/dynamic-provider (not the `node -e` that resolves its path). */
 function isProvider(args: string[]): boolean {
-  return args.length >= 2 && /(^|\/)node$/.test(args[0]!) && args[1] !== "-e" && /cmd\/dynamic-provider(\/index\.js)?$/.test(args[1]!);
+  return (
+    args.length >= 2 &&
+    /(^|\/)node$/.test(args[0]!) &&
+    args[1] !== "-e" &&
+    /cmd\/dynamic-provider(\/index\.js)?$/.test(args[1]!)
+  );
 }
 
 function isEngine(args: string[]): boolean {
@@ -189,8 +194,10 @@ process.stdin.on("data", (d: string) => {
   if (!input.includes("stop")) return;
   clearInterval(timer);
   sample();
-  const cpu = (group: Map<number, Watched>): number => [...group.values()].reduce((a, s) => a + s.cpuTicks, 0) / clockTicks;
-  const peak = (group: Map<number, Watched>): number => Math.max(0, ...[...group.values()].map((s) => Math.max(s.peakRssKb, s.hwmKb)));
+  const cpu = (group: Map<number, Watched>): number =>
+    [...group.values()].reduce((a, s) => a + s.cpuTicks, 0) / clockTicks;
+  const peak = (group: Map<number, Watched>): number =>
+    Math.max(0, ...[...group.values()].map((s) => Math.max(s.peakRssKb, s.hwmKb)));
   process.stdout.write(
     JSON.stringify({
       samples,

@@ -36,7 +36,13 @@ export interface Summary {
 }
 
 function summary(samples: number[]): Summary {
-  return { n: samples.length, median: median(samples), p95: percentile(samples, 95), min: Math.min(...samples), max: Math.max(...samples) };
+  return {
+    n: samples.length,
+    median: median(samples),
+    p95: percentile(samples, 95),
+    min: Math.min(...samples),
+    max: Math.max(...samples),
+  };
 }
 
 export { nowMs, timed, percentile, median, summary };

@@ -52,7 +52,14 @@ export = async () => {
     destinations: Object.fromEntries(
       Object.entries(destinations).map(([env, d]) => [
         env,
-        { name: d.name, network: d.network, networkId: d.networkId, driver: d.driver, scope: d.scope, subnets: d.subnets },
+        {
+          name: d.name,
+          network: d.network,
+          networkId: d.networkId,
+          driver: d.driver,
+          scope: d.scope,
+          subnets: d.subnets,
+        },
       ]),
     ),
   };

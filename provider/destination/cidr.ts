@@ -82,5 +82,9 @@ export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
 
 /** `inner` lies within `outer`. */
 export function cidrWithin(inner: Cidr, outer: Cidr): boolean {
-  return inner.family === outer.family && inner.prefix >= outer.prefix && cidrContains(outer, { family: inner.family, value: inner.base });
+  return (
+    inner.family === outer.family &&
+    inner.prefix >= outer.prefix &&
+    cidrContains(outer, { family: inner.family, value: inner.base })
+  );
 }

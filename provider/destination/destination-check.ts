@@ -5,7 +5,12 @@ import { Checker } from "../validate";
 import { cidrContains, cidrWithin, parseAddress, parseCidr, type Cidr } from "./cidr";
 import { checkRecordedConnection } from "../connection";
 import type { OperationContext } from "../operation-context";
-import { DESTINATION_INPUT_NAMES, type DaemonRef, type DestinationInputs, type DestinationType } from "./destination-types";
+import {
+  DESTINATION_INPUT_NAMES,
+  type DaemonRef,
+  type DestinationInputs,
+  type DestinationType,
+} from "./destination-types";
 import { ownerFromUrn, resourceNameOf } from "./ownership";
 
 export const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -49,7 +54,8 @@ function checkCidr(checker: Checker, property: string, v: string | undefined, fa
   if (v === undefined || isUnknown(v)) return undefined;
   const parsed = parseCidr(v);
   if (typeof parsed === "string") return checker.fail(property, parsed);
-  if (parsed.family !== family) return checker.fail(property, `must be an IPv${family} network, got IPv${parsed.family} '${v}'`);
+  if (parsed.family !== family)
+    return checker.fail(property, `must be an IPv${family} network, got IPv${parsed.family} '${v}'`);
   return parsed;
 }
 
@@ -65,7 +71,14 @@ function within(text: string | undefined, parsed: Cidr | undefined): Within {
   return parsed ?? "unparsed";
 }
 
-function checkGateway(checker: Checker, property: string, v: string | undefined, subnet: Within, subnetField: string, family: 4 | 6): void {
+function checkGateway(
+  checker: Checker,
+  property: string,
+  v: string | undefined,
+  subnet: Within,
+  subnetField: string,
+  family: 4 | 6,
+): void {
   if (v === undefined || isUnknown(v)) return;
   const addr = parseAddress(v);
   if (!addr || addr.family !== family) {
@@ -80,7 +93,13 @@ function checkGateway(checker: Checker, property: string, v: string | undefined,
   if (!cidrContains(subnet, addr)) checker.fail(property, `${v} is outside ${subnetField} ${subnet.text}`);
 }
 
-function checkRange(checker: Checker, property: string, range: Cidr | undefined, subnet: Within, subnetField: string): void {
+function checkRange(
+  checker: Checker,
+  property: string,
+  range: Cidr | undefined,
+  subnet: Within,
+  subnetField: string,
+): void {
   if (!range || subnet === "unparsed") return;
   if (subnet === "absent") {
     checker.fail(property, `needs ${subnetField}`);
@@ -92,11 +111,19 @@ function checkRange(checker: Checker, property: string, range: Cidr | undefined,
 function checkDaemonRef(checker: Checker, v: unknown): DaemonRef | undefined {
   if (v === undefined || v === null) return undefined;
   if (isUnknown(v)) return v as unknown as DaemonRef;
-  if (typeof v !== "object" || Array.isArray(v)) return checker.fail("daemon", "must be the Server's daemon reference (host, dockerSocket, login; set by the Destination from its server)");
+  if (typeof v !== "object" || Array.isArray(v))
+    return checker.fail(
+      "daemon",
+      "must be the Server's daemon reference (host, dockerSocket, login; set by the Destination from its server)",
+    );
   const raw = v as Record<string, unknown>;
   checker.onlyKnown(raw, ["host", "dockerSocket", "login"], "daemon.");
   const host = checker.string("daemon.host", raw.host, { required: true, nonEmpty: true, max: 253 });
-  const dockerSocket = checker.string("daemon.dockerSocket", raw.dockerSocket, { required: true, nonEmpty: true, max: 107 });
+  const dockerSocket = checker.string("daemon.dockerSocket", raw.dockerSocket, {
+    required: true,
+    nonEmpty: true,
+    max: 107,
+  });
   const login = checker.string("daemon.login", raw.login, { max: 128 });
   const ref: DaemonRef = { host: host as string, dockerSocket: dockerSocket as string };
   if (login !== undefined) ref.login = login;
@@ -125,10 +152,14 @@ export function checkDestination(
   // created, the recorded role is kept, so a role not known during a
   // preview (the Server is being updated) is no change.
   const serverSwarmRole =
-    typeof olds?.serverSwarmRole === "string" ? olds.serverSwarmRole : checker.string("serverSwarmRole", news.serverSwarmRole);
+    typeof olds?.serverSwarmRole === "string"
+      ? olds.serverSwarmRole
+      : checker.string("serverSwarmRole", news.serverSwarmRole);
   const fromContext = resource?.urn !== undefined;
-  const urn = checker.string("resourceUrn", fromContext ? resource.urn : news.resourceUrn, { required: true, max: 4096 }) ?? "";
-  if (fromContext && urn && !isUnknown(urn) && !PULUMI_URN.test(urn)) checker.fail("resourceUrn", "is not a Pulumi URN (urn:pulumi:<stack>::<project>::<type>::<name>)");
+  const urn =
+    checker.string("resourceUrn", fromContext ? resource.urn : news.resourceUrn, { required: true, max: 4096 }) ?? "";
+  if (fromContext && urn && !isUnknown(urn) && !PULUMI_URN.test(urn))
+    checker.fail("resourceUrn", "is not a Pulumi URN (urn:pulumi:<stack>::<project>::<type>::<name>)");
   // The owner is fixed at creation: it is written into the network's labels.
   const owner =
     typeof olds?.owner === "string" && olds.owner
@@ -142,7 +173,11 @@ export function checkDestination(
   // owner id and required. Empty when the destination was given a connection
   // (the plugin provider, a written-out connection): the URN alone then tells
   // two resources apart, not two stacks of the same names in two backends.
-  const serverId = checker.string("serverId", news.serverId, { required: news.daemon !== undefined && news.daemon !== null, max: 1024 }) ?? "";
+  const serverId =
+    checker.string("serverId", news.serverId, {
+      required: news.daemon !== undefined && news.daemon !== null,
+      max: 1024,
+    }) ?? "";
 
   let network = checker.string("network", news.network, {
     nonEmpty: true,
@@ -155,7 +190,10 @@ export function checkDestination(
   }
   if (news.network === undefined || news.network === null) {
     if (typeof olds?.network === "string") network = olds.network;
-    else network = containsUnknown([owner, serverId, urn]) ? UNKNOWN : generateNetworkName(resource?.name ?? resourceNameOf(owner), owner, serverId, urn);
+    else
+      network = containsUnknown([owner, serverId, urn])
+        ? UNKNOWN
+        : generateNetworkName(resource?.name ?? resourceNameOf(owner), owner, serverId, urn);
   }
 
   let type = checker.string("type", news.type) as DestinationType | undefined;
@@ -167,10 +205,17 @@ export function checkDestination(
     // The default follows the server, decided once: later changes of the
     // server's role do not silently flip (and replace) existing destinations.
     if (olds?.type === "standalone" || olds?.type === "swarm") type = olds.type;
-    else if (serverSwarmRole === undefined || isUnknown(serverSwarmRole)) type = (serverSwarmRole ?? "standalone") as DestinationType;
+    else if (serverSwarmRole === undefined || isUnknown(serverSwarmRole))
+      type = (serverSwarmRole ?? "standalone") as DestinationType;
     else type = serverSwarmRole === "manager" ? "swarm" : "standalone";
   }
-  if (type === "swarm" && typeof network === "string" && !isUnknown(network) && news.network !== undefined && news.network !== null) {
+  if (
+    type === "swarm" &&
+    typeof network === "string" &&
+    !isUnknown(network) &&
+    news.network !== undefined &&
+    news.network !== null
+  ) {
     if (network.length > SWARM_NAME_MAX || !SWARM_NETWORK_NAME.test(network)) {
       checker.fail(
         "network",
@@ -199,12 +244,19 @@ export function checkDestination(
   const s6 = within(ipv6Subnet, checkCidr(checker, "ipv6Subnet", ipv6Subnet, 6));
   checkGateway(checker, "ipv6Gateway", ipv6Gateway, s6, "ipv6Subnet", 6);
   checkRange(checker, "ipv6IpRange", checkCidr(checker, "ipv6IpRange", ipv6IpRange, 6), s6, "ipv6Subnet");
-  if (ipv6Subnet !== undefined && ipv6 === false) checker.fail("ipv6Subnet", "is set but ipv6 is false: set ipv6: true");
+  if (ipv6Subnet !== undefined && ipv6 === false)
+    checker.fail("ipv6Subnet", "is set but ipv6 is false: set ipv6: true");
 
   const mtu = checker.integer("mtu", news.mtu, 68, 65535);
-  const driverOptions = checker.stringMap("driverOptions", news.driverOptions, { keyPattern: /^[A-Za-z0-9_.-]+$/, maxKey: 255, maxValue: 1024 }) ?? {};
+  const driverOptions =
+    checker.stringMap("driverOptions", news.driverOptions, {
+      keyPattern: /^[A-Za-z0-9_.-]+$/,
+      maxKey: 255,
+      maxValue: 1024,
+    }) ?? {};
   if (!isUnknown(driverOptions)) {
-    for (const [k, why] of Object.entries(HOST_TAKING_OPTIONS)) if (driverOptions[k] !== undefined) checker.fail(`driverOptions.${k}`, `is not accepted: it ${why}`);
+    for (const [k, why] of Object.entries(HOST_TAKING_OPTIONS))
+      if (driverOptions[k] !== undefined) checker.fail(`driverOptions.${k}`, `is not accepted: it ${why}`);
   }
   if (mtu !== undefined && driverOptions["com.docker.network.driver.mtu"] !== undefined) {
     checker.fail("driverOptions.com.docker.network.driver.mtu", "conflicts with mtu: set one of them");
@@ -213,22 +265,30 @@ export function checkDestination(
   if (!isUnknown(labels)) {
     if (Object.keys(labels).length > MAX_LABELS) checker.fail("labels", `at most ${MAX_LABELS} labels`);
     for (const k of Object.keys(labels)) {
-      if (k.startsWith("dockyard.")) checker.fail(`labels.${k}`, "the 'dockyard.' prefix is reserved for Dockyard's own labels");
+      if (k.startsWith("dockyard."))
+        checker.fail(`labels.${k}`, "the 'dockyard.' prefix is reserved for Dockyard's own labels");
       if (k.startsWith("com.docker.")) checker.fail(`labels.${k}`, "the 'com.docker.' prefix is reserved by Docker");
     }
   }
   const connect =
     checker.stringList("connect", news.connect, (p, s) => {
-      if (!CONTAINER_NAME.test(s) || s.length > 255) checker.fail(p, `'${s.slice(0, 60)}' is not a container name or id`);
+      if (!CONTAINER_NAME.test(s) || s.length > 255)
+        checker.fail(p, `'${s.slice(0, 60)}' is not a container name or id`);
       else if (SHORT_ID.test(s)) {
-        checker.fail(p, `'${s}' looks like a short container id: give the container's name, or at least 12 characters of its id (a container named '${s}' can be written '/${s}')`);
+        checker.fail(
+          p,
+          `'${s}' looks like a short container id: give the container's name, or at least 12 characters of its id (a container named '${s}' can be written '/${s}')`,
+        );
       }
     }) ?? [];
-  if (!isUnknown(connect) && new Set(connect).size !== connect.length) checker.fail("connect", "lists a container twice");
+  if (!isUnknown(connect) && new Set(connect).size !== connect.length)
+    checker.fail("connect", "lists a container twice");
 
   const name =
     checker.string("name", news.name, { nonEmpty: true, max: 255 }) ??
-    (serverName && !isUnknown(serverName) && network && !isUnknown(network) ? `${serverName}-${network}` : network ?? "");
+    (serverName && !isUnknown(serverName) && network && !isUnknown(network)
+      ? `${serverName}-${network}`
+      : (network ?? ""));
 
   const inputs: DestinationInputs = {
     connection: connection as ConnectionSpec,
@@ -251,6 +311,7 @@ export function checkDestination(
   };
   if (serverSwarmRole !== undefined) inputs.serverSwarmRole = serverSwarmRole;
   const optional = { subnet, gateway, ipRange, ipv6Subnet, ipv6Gateway, ipv6IpRange, mtu };
-  for (const [k, v] of Object.entries(optional)) if (v !== undefined) (inputs as unknown as Record<string, unknown>)[k] = v;
+  for (const [k, v] of Object.entries(optional))
+    if (v !== undefined) (inputs as unknown as Record<string, unknown>)[k] = v;
   return { inputs, failures: checker.failures };
 }

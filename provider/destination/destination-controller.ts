@@ -28,7 +28,11 @@ export class DestinationController implements ResourceController<DestinationInpu
     return ctx ?? { log: this.log };
   }
 
-  check(olds: Record<string, unknown> | undefined, news: Record<string, unknown>, ctx?: OperationContext): CheckResult<DestinationInputs> {
+  check(
+    olds: Record<string, unknown> | undefined,
+    news: Record<string, unknown>,
+    ctx?: OperationContext,
+  ): CheckResult<DestinationInputs> {
     return checkDestination(olds, news, ctx);
   }
 
@@ -94,7 +98,10 @@ export class DestinationController implements ResourceController<DestinationInpu
 
     const overlaps = await overlappingNetworks(docker, inputs);
     if (overlaps.length) {
-      throw new ConflictError(409, `${target}: requested subnet is taken: ${overlaps.join("; ")}. Choose a free subnet.`);
+      throw new ConflictError(
+        409,
+        `${target}: requested subnet is taken: ${overlaps.join("; ")}. Choose a free subnet.`,
+      );
     }
 
     let id: string;
@@ -135,7 +142,9 @@ export class DestinationController implements ResourceController<DestinationInpu
       // Keep the kind of failure: a broken link stays a ConnectionError.
       if (err instanceof ConnectionError) throw new ConnectionError(target, message, { cause: err, code: err.code });
       if (err instanceof UnsupportedError) throw new UnsupportedError(`${target}: ${message}`, { cause: err });
-      throw new DockyardError(err instanceof DockyardError ? err.code : "CONNECTION", `${target}: ${message}`, { cause: err });
+      throw new DockyardError(err instanceof DockyardError ? err.code : "CONNECTION", `${target}: ${message}`, {
+        cause: err,
+      });
     }
   }
 
@@ -149,7 +158,13 @@ export class DestinationController implements ResourceController<DestinationInpu
   }
 
   /** Attach the containers `refs` not attached yet; those attached are pushed onto `done`. */
-  private async attachAll(docker: EngineApi, networkId: string, refs: readonly string[], found?: Observed, done: string[] = []): Promise<void> {
+  private async attachAll(
+    docker: EngineApi,
+    networkId: string,
+    refs: readonly string[],
+    found?: Observed,
+    done: string[] = [],
+  ): Promise<void> {
     for (const ref of refs) {
       if (found && attached(found, ref)) continue;
       try {
@@ -157,10 +172,17 @@ export class DestinationController implements ResourceController<DestinationInpu
         done.push(ref);
       } catch (err) {
         if (err instanceof NotFoundError) {
-          throw new NotFoundError(`${docker.target}: container '${ref}' named in connect does not exist on this server.`, { cause: err });
+          throw new NotFoundError(
+            `${docker.target}: container '${ref}' named in connect does not exist on this server.`,
+            { cause: err },
+          );
         }
         // Already attached (a retried call that had gone through) is success.
-        if (err instanceof DockyardError && /already exists|already attached|endpoint with name .* already exists/i.test(err.message)) continue;
+        if (
+          err instanceof DockyardError &&
+          /already exists|already attached|endpoint with name .* already exists/i.test(err.message)
+        )
+          continue;
         throw err;
       }
     }
@@ -177,7 +199,11 @@ export class DestinationController implements ResourceController<DestinationInpu
     }
   }
 
-  async read(id: string, state: DestinationState, opCtx?: OperationContext): Promise<ReadResult<DestinationState> | undefined> {
+  async read(
+    id: string,
+    state: DestinationState,
+    opCtx?: OperationContext,
+  ): Promise<ReadResult<DestinationState> | undefined> {
     const ctx = this.context(opCtx);
     const docker = this.docker(state.connection);
     let net = await docker.findNetwork(id);
@@ -195,7 +221,12 @@ export class DestinationController implements ResourceController<DestinationInpu
     return { id: net.Id, state: fresh, inputs: inputsOf(fresh) };
   }
 
-  async update(id: string, olds: DestinationState, news: DestinationInputs, _ctx?: OperationContext): Promise<DestinationState> {
+  async update(
+    id: string,
+    olds: DestinationState,
+    news: DestinationInputs,
+    _ctx?: OperationContext,
+  ): Promise<DestinationState> {
     const docker = this.docker(news.connection);
     const net = await docker.findNetwork(id);
     if (!net) {

@@ -1,7 +1,13 @@
 import { containsUnknown, diffKeys, isUnknown, jsonEqual, type DiffResult } from "../resource";
 import type { ConnectionSpec } from "../transport/endpoint";
 import { hostIdentity } from "../validate";
-import { DESTINATION_INPUT_KEYS, DESTINATION_REPLACE_KEYS, type DestinationInputs, type DestinationState, type DaemonRef } from "./destination-types";
+import {
+  DESTINATION_INPUT_KEYS,
+  DESTINATION_REPLACE_KEYS,
+  type DestinationInputs,
+  type DestinationState,
+  type DaemonRef,
+} from "./destination-types";
 
 /**
  * The daemon a destination lives on: host (as `hostIdentity` compares
@@ -46,9 +52,11 @@ export function diffDestination(olds: DestinationState, news: DestinationInputs)
   const connectionDiffers = containsUnknown(news.connection) || !jsonEqual(olds.connection, news.connection);
   // Named after the input that told: the daemon reference, or in state
   // recorded before it existed, the connection.
-  if (change === "daemon" || change === "unknown daemon") replaces.push(news.daemon !== undefined ? "daemon" : "connection");
+  if (change === "daemon" || change === "unknown daemon")
+    replaces.push(news.daemon !== undefined ? "daemon" : "connection");
   else if (change === "login") {
-    if (news.daemon !== undefined && olds.daemon !== undefined && !jsonEqual(olds.daemon, news.daemon)) updates.push("daemon");
+    if (news.daemon !== undefined && olds.daemon !== undefined && !jsonEqual(olds.daemon, news.daemon))
+      updates.push("daemon");
     if (connectionDiffers) updates.push("connection");
   }
   const replacing = replaces.length > 0;
@@ -60,7 +68,8 @@ export function diffDestination(olds: DestinationState, news: DestinationInputs)
     // Two networks cannot share a name on one daemon: remove the old one
     // first. A name or daemon not known yet may turn out the same: delete
     // first then too. On another daemon the new network comes first.
-    deleteBeforeReplace: replacing && change !== "daemon" && (containsUnknown(news.network) || news.network === olds.network),
+    deleteBeforeReplace:
+      replacing && change !== "daemon" && (containsUnknown(news.network) || news.network === olds.network),
     // State written since the daemon reference exists keeps the recorded
     // inputs in step with it (read returns them too).
     inputsInStep: olds.daemon !== undefined,

@@ -16,7 +16,12 @@ export const DESTINATION_FIELDS = [
       "Kept as a secret so the destination can be deleted later. A change of port or credentials updates in place; " +
       "another `host` or `dockerSocket` replaces the network.",
   },
-  { name: "serverName", type: "string", input: true, doc: "The server's display name (a Server's `name`), for the default display name." },
+  {
+    name: "serverName",
+    type: "string",
+    input: true,
+    doc: "The server's display name (a Server's `name`), for the default display name.",
+  },
   {
     name: "serverSwarmRole",
     type: "string",
@@ -53,14 +58,19 @@ export const DESTINATION_FIELDS = [
     dynamicOnly: true,
     doc: "The destination's own URN, set by the SDK (the plugin provider takes it from the engine): part of the owner id.",
   },
-  { name: "name", type: "string", input: true, change: "updates", doc: "Display name. Default: `<server name>-<network>`. Changes in place." },
+  {
+    name: "name",
+    type: "string",
+    input: true,
+    change: "updates",
+    doc: "Display name. Default: `<server name>-<network>`. Changes in place.",
+  },
   {
     name: "network",
     type: "string",
     input: true,
     change: "replaces",
-    doc:
-      "Docker network name, unique per server: `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`, at most 255 characters; for `swarm`, what swarmkit accepts: at most 63 letters, digits, `-` and `_`, starting and ending with a letter or digit. Default: the resource name plus a suffix derived from the project, stack and resource name, the Server's id and the URN (at most 63 characters), so a re-run after an interrupted create picks the same name and takes over what it left, and another stack with the same names picks another. Chosen once. Replaces.",
+    doc: "Docker network name, unique per server: `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`, at most 255 characters; for `swarm`, what swarmkit accepts: at most 63 letters, digits, `-` and `_`, starting and ending with a letter or digit. Default: the resource name plus a suffix derived from the project, stack and resource name, the Server's id and the URN (at most 63 characters), so a re-run after an interrupted create picks the same name and takes over what it left, and another stack with the same names picks another. Chosen once. Replaces.",
   },
   {
     name: "type",
@@ -103,7 +113,13 @@ export const DESTINATION_FIELDS = [
     change: "replaces",
     doc: `IPv4 subnet in CIDR notation, e.g. \`10.20.0.0/24\`. Default: Docker picks one. ${REPLACES}`,
   },
-  { name: "gateway", type: "string", input: true, change: "replaces", doc: `IPv4 gateway, inside \`subnet\`. ${REPLACES}` },
+  {
+    name: "gateway",
+    type: "string",
+    input: true,
+    change: "replaces",
+    doc: `IPv4 gateway, inside \`subnet\`. ${REPLACES}`,
+  },
   {
     name: "ipRange",
     type: "string",
@@ -118,7 +134,13 @@ export const DESTINATION_FIELDS = [
     change: "replaces",
     doc: `IPv6 subnet in CIDR notation. Needs \`ipv6: true\`. ${REPLACES}`,
   },
-  { name: "ipv6Gateway", type: "string", input: true, change: "replaces", doc: `IPv6 gateway, inside \`ipv6Subnet\`. ${REPLACES}` },
+  {
+    name: "ipv6Gateway",
+    type: "string",
+    input: true,
+    change: "replaces",
+    doc: `IPv6 gateway, inside \`ipv6Subnet\`. ${REPLACES}`,
+  },
   {
     name: "ipv6IpRange",
     type: "string",
@@ -126,7 +148,13 @@ export const DESTINATION_FIELDS = [
     change: "replaces",
     doc: `IPv6 range containers get addresses from, inside \`ipv6Subnet\`. ${REPLACES}`,
   },
-  { name: "mtu", type: "integer", input: true, change: "replaces", doc: `MTU of the network's interfaces (68 to 65535). ${REPLACES}` },
+  {
+    name: "mtu",
+    type: "integer",
+    input: true,
+    change: "replaces",
+    doc: `MTU of the network's interfaces (68 to 65535). ${REPLACES}`,
+  },
   {
     name: "driverOptions",
     type: "stringMap",
@@ -146,8 +174,7 @@ export const DESTINATION_FIELDS = [
     type: "stringList",
     input: true,
     change: "updates",
-    doc:
-      "Names of existing containers to attach, e.g. a reverse proxy: the explicit link across destinations. An id must have at least 12 characters (a container whose name is all hex digits is written `/name`). Changes in place. A container detached by hand is re-attached by the next `pulumi up --refresh` (a plain `pulumi up` does not read the server, so it does not notice). As an output: those of them that are attached.",
+    doc: "Names of existing containers to attach, e.g. a reverse proxy: the explicit link across destinations. An id must have at least 12 characters (a container whose name is all hex digits is written `/name`). Changes in place. A container detached by hand is re-attached by the next `pulumi up --refresh` (a plain `pulumi up` does not read the server, so it does not notice). As an output: those of them that are attached.",
   },
   {
     name: "adopt",
@@ -177,4 +204,3 @@ export const DESTINATION_FIELDS = [
     doc: "The owner id written on the network (label `dockyard.owner-id`) when this destination created or took it over.",
   },
 ] as const satisfies readonly Field[];
-

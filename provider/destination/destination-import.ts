@@ -44,7 +44,18 @@ export async function importNetwork(
     },
     ctx,
   );
-  if (failures.length) throw new ValidationError("id", `network '${net.Name}' cannot be imported: ${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
-  const state = { ...inputs, networkId: net.Id, driver: found.driver, scope: found.scope, adopted: true, subnets: found.subnets } as DestinationState;
+  if (failures.length)
+    throw new ValidationError(
+      "id",
+      `network '${net.Name}' cannot be imported: ${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`,
+    );
+  const state = {
+    ...inputs,
+    networkId: net.Id,
+    driver: found.driver,
+    scope: found.scope,
+    adopted: true,
+    subnets: found.subnets,
+  } as DestinationState;
   return destination.read(net.Id, state, ctx);
 }

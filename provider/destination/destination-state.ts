@@ -5,7 +5,13 @@
  */
 import type { NetworkInspect } from "../engine-api";
 import { parseCidr } from "./cidr";
-import { IPAM_KEYS, MTU_OPTION, type DestinationInputs, type DestinationState, type DestinationType } from "./destination-types";
+import {
+  IPAM_KEYS,
+  MTU_OPTION,
+  type DestinationInputs,
+  type DestinationState,
+  type DestinationType,
+} from "./destination-types";
 
 export function driverFor(type: DestinationType): "bridge" | "overlay" {
   return type === "swarm" ? "overlay" : "bridge";
@@ -84,14 +90,17 @@ export function observe(net: NetworkInspect): Observed {
  */
 export function mismatches(o: Observed, inputs: DestinationInputs): string[] {
   const out: string[] = [];
-  if (o.driver !== driverFor(inputs.type)) out.push(`type: network uses driver '${o.driver}', destination wants ${inputs.type}`);
+  if (o.driver !== driverFor(inputs.type))
+    out.push(`type: network uses driver '${o.driver}', destination wants ${inputs.type}`);
   if (o.internal !== inputs.internal) out.push(`internal: network has ${o.internal}`);
   if (o.ipv6 !== inputs.ipv6) out.push(`ipv6: network has ${o.ipv6}`);
-  if (inputs.type === "swarm" && o.attachable !== inputs.attachable) out.push(`attachable: network has ${o.attachable}`);
+  if (inputs.type === "swarm" && o.attachable !== inputs.attachable)
+    out.push(`attachable: network has ${o.attachable}`);
   for (const k of IPAM_KEYS) {
     if (inputs[k] !== undefined && o.ipam[k] !== inputs[k]) out.push(`${k}: network has ${o.ipam[k] ?? "none"}`);
   }
-  if (inputs.mtu !== undefined && o.options[MTU_OPTION] !== String(inputs.mtu)) out.push(`mtu: network has ${o.options[MTU_OPTION] ?? "default"}`);
+  if (inputs.mtu !== undefined && o.options[MTU_OPTION] !== String(inputs.mtu))
+    out.push(`mtu: network has ${o.options[MTU_OPTION] ?? "default"}`);
   for (const [k, v] of Object.entries(inputs.driverOptions)) {
     if (o.options[k] !== v) out.push(`driverOptions.${k}: network has ${o.options[k] ?? "none"}`);
   }
@@ -113,7 +122,10 @@ export function attached(o: Observed, ref: string): boolean {
 }
 
 /** What the server has under the keys the user gave; keys it no longer has are left out. */
-function observedUnderGivenKeys(given: Record<string, string>, observed: Record<string, string | undefined>): Record<string, string> {
+function observedUnderGivenKeys(
+  given: Record<string, string>,
+  observed: Record<string, string | undefined>,
+): Record<string, string> {
   return Object.fromEntries(
     Object.keys(given)
       .filter((k) => observed[k] !== undefined)
@@ -127,7 +139,12 @@ function observedUnderGivenKeys(given: Record<string, string>, observed: Record<
  * is the one written on the network (absent for a destination recorded
  * before owner ids).
  */
-export function stateFrom(inputs: DestinationInputs, o: Observed, adopted: boolean, ownerId?: string): DestinationState {
+export function stateFrom(
+  inputs: DestinationInputs,
+  o: Observed,
+  adopted: boolean,
+  ownerId?: string,
+): DestinationState {
   const s: DestinationState = {
     ...inputs,
     networkId: o.networkId,

@@ -98,7 +98,10 @@ export const IPAM_KEYS = ["subnet", "gateway", "ipRange", "ipv6Subnet", "ipv6Gat
 export const DESTINATION_REPLACE_KEYS: ReadonlySet<string> = new Set(namesWhere(DESTINATION_FIELDS, isReplacing));
 
 /** Inputs compared by diff. `connection` is compared separately. */
-export const DESTINATION_INPUT_KEYS: readonly (keyof DestinationInputs)[] = namesWhere(DESTINATION_FIELDS, isCompared) as (keyof DestinationInputs)[];
+export const DESTINATION_INPUT_KEYS: readonly (keyof DestinationInputs)[] = namesWhere(
+  DESTINATION_FIELDS,
+  isCompared,
+) as (keyof DestinationInputs)[];
 
 /** Every input: the server's (set by the SDK from the Server, or by the plugin) and the user's. */
 export const DESTINATION_INPUT_NAMES: readonly string[] = namesWhere(DESTINATION_FIELDS, isInput);

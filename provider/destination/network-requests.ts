@@ -37,7 +37,8 @@ export function createBody(
   if (inputs.mtu !== undefined) options[MTU_OPTION] = String(inputs.mtu);
   const config: Array<{ Subnet?: string; Gateway?: string; IPRange?: string }> = [];
   if (inputs.subnet) config.push(strip({ Subnet: inputs.subnet, Gateway: inputs.gateway, IPRange: inputs.ipRange }));
-  if (inputs.ipv6Subnet) config.push(strip({ Subnet: inputs.ipv6Subnet, Gateway: inputs.ipv6Gateway, IPRange: inputs.ipv6IpRange }));
+  if (inputs.ipv6Subnet)
+    config.push(strip({ Subnet: inputs.ipv6Subnet, Gateway: inputs.ipv6Gateway, IPRange: inputs.ipv6IpRange }));
   const body: NetworkCreateBody = {
     Name: inputs.network,
     Driver: driverFor(inputs.type),
@@ -107,9 +108,12 @@ export function explainCreateError(err: unknown, inputs: DestinationInputs, targ
     );
   }
   if (/This node is not a swarm manager/i.test(msg)) {
-    return new UnsupportedError(`${target}: swarm destinations must be created through a swarm manager; this server is not one.`, {
-      cause: err,
-    });
+    return new UnsupportedError(
+      `${target}: swarm destinations must be created through a swarm manager; this server is not one.`,
+      {
+        cause: err,
+      },
+    );
   }
   return err;
 }

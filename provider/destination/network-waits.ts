@@ -42,7 +42,12 @@ export async function allocated(docker: EngineApi, id: string, ctx: OperationCon
  * this node sees only its own containers: retry for a bounded time, then
  * say what is probably holding it.
  */
-export async function removeWhenReleased(docker: EngineApi, id: string, state: DestinationState, ctx: OperationContext): Promise<void> {
+export async function removeWhenReleased(
+  docker: EngineApi,
+  id: string,
+  state: DestinationState,
+  ctx: OperationContext,
+): Promise<void> {
   const deadline = Date.now() + ENDPOINT_RELEASE_TIMEOUT_MS;
   for (;;) {
     try {
@@ -56,7 +61,9 @@ export async function removeWhenReleased(docker: EngineApi, id: string, state: D
         throw new ConflictError(
           409,
           `${docker.target}: network '${state.network}' still has endpoints after ${ENDPOINT_RELEASE_TIMEOUT_MS / 1000} s` +
-            (state.type === "swarm" ? ": containers or services on other swarm nodes are probably attached to it. " : ". ") +
+            (state.type === "swarm"
+              ? ": containers or services on other swarm nodes are probably attached to it. "
+              : ". ") +
             `Stop or disconnect them, then run again.`,
           { cause: err },
         );

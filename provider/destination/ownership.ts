@@ -44,7 +44,10 @@ export function resourceNameOf(owner: string): string {
  * recorded it.
  */
 export function ownerIdOf(who: { owner: string; serverId: string; resourceUrn: string }): string {
-  return createHash("sha256").update(JSON.stringify([who.owner, who.serverId, who.resourceUrn])).digest("hex").slice(0, 32);
+  return createHash("sha256")
+    .update(JSON.stringify([who.owner, who.serverId, who.resourceUrn]))
+    .digest("hex")
+    .slice(0, 32);
 }
 
 /**

@@ -14,7 +14,13 @@ export const ATTACHED_CONTAINER_FIELDS = [
 export const NETWORK_INFO_FIELDS = [
   { name: "name", type: "string", input: false, required: true, doc: "The network's name." },
   { name: "id", type: "string", input: false, required: true, doc: "Docker's id of the network." },
-  { name: "driver", type: "string", input: false, required: true, doc: "The network's driver: `bridge`, `overlay`, `host`, `null`, …" },
+  {
+    name: "driver",
+    type: "string",
+    input: false,
+    required: true,
+    doc: "The network's driver: `bridge`, `overlay`, `host`, `null`, …",
+  },
   { name: "scope", type: "string", input: false, required: true, doc: "`local` or `swarm`." },
   {
     name: "managed",
@@ -23,7 +29,12 @@ export const NETWORK_INFO_FIELDS = [
     required: true,
     doc: "True when Dockyard manages the network (it carries the `dockyard.managed` label).",
   },
-  { name: "owner", type: "string", input: false, doc: "For a managed network: the `<project>/<stack>/<resource>` that owns it." },
+  {
+    name: "owner",
+    type: "string",
+    input: false,
+    doc: "For a managed network: the `<project>/<stack>/<resource>` that owns it.",
+  },
   {
     name: "containers",
     type: { ref: "[]AttachedContainer" },

@@ -5,7 +5,9 @@ import type { ServerFacts } from "./server-types";
 
 export { MIN_API_VERSION, compareApiVersions };
 
-export function swarmRoleOf(swarm: { LocalNodeState?: string; ControlAvailable?: boolean } | undefined): ServerFacts["swarmRole"] {
+export function swarmRoleOf(
+  swarm: { LocalNodeState?: string; ControlAvailable?: boolean } | undefined,
+): ServerFacts["swarmRole"] {
   if (swarm?.LocalNodeState !== "active") return "none";
   return swarm.ControlAvailable ? "manager" : "worker";
 }

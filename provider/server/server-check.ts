@@ -11,7 +11,12 @@ function isUnnegotiable(hostKey: string): boolean {
 }
 
 /** Validate the SSH fields shared by a server and its jump host. */
-function checkEndpoint(checker: Checker, raw: Record<string, unknown>, prefix: string, env: NodeJS.ProcessEnv): ProxyInputs {
+function checkEndpoint(
+  checker: Checker,
+  raw: Record<string, unknown>,
+  prefix: string,
+  env: NodeJS.ProcessEnv,
+): ProxyInputs {
   const p = (f: string) => prefix + f;
   const host = checker.string(p("host"), raw.host, { required: true, max: 253 });
   if (host !== undefined && !isUnknown(host) && !isHost(host)) {
@@ -32,10 +37,20 @@ function checkEndpoint(checker: Checker, raw: Record<string, unknown>, prefix: s
     patternText: "must be an absolute path to the agent's socket",
   });
   const hostKey = checker.string(p("hostKey"), raw.hostKey, { nonEmpty: true, max: 16 * 1024 });
-  const perDialTimeout = checker.integer(p("perDialTimeout"), raw.perDialTimeout, 1, 3600, DEFAULTS.perDialTimeoutSeconds);
+  const perDialTimeout = checker.integer(
+    p("perDialTimeout"),
+    raw.perDialTimeout,
+    1,
+    3600,
+    DEFAULTS.perDialTimeoutSeconds,
+  );
   const dialErrorLimit = checker.integer(p("dialErrorLimit"), raw.dialErrorLimit, 1, 100, DEFAULTS.dialErrorLimit);
 
-  if (privateKey !== undefined && !isUnknown(privateKey) && (privateKeyPassword === undefined || !isUnknown(privateKeyPassword))) {
+  if (
+    privateKey !== undefined &&
+    !isUnknown(privateKey) &&
+    (privateKeyPassword === undefined || !isUnknown(privateKeyPassword))
+  ) {
     const parsed = sshUtils.parseKey(privateKey, privateKeyPassword);
     if (parsed instanceof Error) {
       if (/no passphrase given/i.test(parsed.message)) {
@@ -43,7 +58,10 @@ function checkEndpoint(checker: Checker, raw: Record<string, unknown>, prefix: s
       } else if (/passphrase|decrypt|bad/i.test(parsed.message) && privateKeyPassword !== undefined) {
         checker.fail(p("privateKeyPassword"), "does not decrypt the private key");
       } else {
-        checker.fail(p("privateKey"), `does not parse as an SSH private key (${parsed.message.replace(/^Cannot parse privateKey: /, "")})`);
+        checker.fail(
+          p("privateKey"),
+          `does not parse as an SSH private key (${parsed.message.replace(/^Cannot parse privateKey: /, "")})`,
+        );
       }
     } else if (!parsed.isPrivateKey()) {
       // parseKey reads public keys too; with one, every login would fail later.
@@ -83,7 +101,10 @@ function checkEndpoint(checker: Checker, raw: Record<string, unknown>, prefix: s
 }
 
 /** `check` for Server: validates every field and applies defaults. Never connects. */
-export function checkServer(news: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): CheckResult<ServerInputs> {
+export function checkServer(
+  news: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = process.env,
+): CheckResult<ServerInputs> {
   const checker = new Checker();
   checker.onlyKnown(news, SERVER_INPUT_KEYS);
   const endpoint = checkEndpoint(checker, news, "", env);

@@ -22,14 +22,19 @@ function inputsOf(state: ServerState): Record<string, unknown> {
 
 /** The SSH fields of a server or jump host, without absent ones. */
 function endpointOf(e: ProxyInputs): SshEndpoint {
-  return Object.fromEntries(ENDPOINT_KEYS.filter((k) => e[k] !== undefined).map((k) => [k, e[k]])) as unknown as SshEndpoint;
+  return Object.fromEntries(
+    ENDPOINT_KEYS.filter((k) => e[k] !== undefined).map((k) => [k, e[k]]),
+  ) as unknown as SshEndpoint;
 }
 
 /**
  * The connection for these inputs. `pinned` supplies host keys recorded
  * earlier (trust on first use) where the inputs give none.
  */
-export function connectionOf(inputs: ServerInputs, pinned?: { hostKey?: string; proxyHostKey?: string }): ConnectionSpec {
+export function connectionOf(
+  inputs: ServerInputs,
+  pinned?: { hostKey?: string; proxyHostKey?: string },
+): ConnectionSpec {
   const spec: ConnectionSpec = { ...endpointOf(inputs), dockerSocket: inputs.dockerSocket };
   if (!spec.hostKey && pinned?.hostKey) spec.hostKey = pinned.hostKey;
   if (inputs.proxy) {
@@ -47,7 +52,11 @@ function sameHost(a: unknown, b: unknown): boolean {
 export class ServerController implements ResourceController<ServerInputs, ServerState> {
   constructor(private readonly daemons: Daemons) {}
 
-  check(_olds: Record<string, unknown> | undefined, news: Record<string, unknown>, _ctx?: OperationContext): CheckResult<ServerInputs> {
+  check(
+    _olds: Record<string, unknown> | undefined,
+    news: Record<string, unknown>,
+    _ctx?: OperationContext,
+  ): CheckResult<ServerInputs> {
     return checkServer(news);
   }
 

@@ -11,7 +11,14 @@ export const ENDPOINT_FIELDS = [
     change: "replaces",
     doc: "Address: a hostname, IPv4 or IPv6 address. On a Server, changing it replaces the Server.",
   },
-  { name: "port", type: "integer", input: true, default: DEFAULTS.port, change: "updates", doc: "SSH port. Default `22`. Changes in place." },
+  {
+    name: "port",
+    type: "integer",
+    input: true,
+    default: DEFAULTS.port,
+    change: "updates",
+    doc: "SSH port. Default `22`. Changes in place.",
+  },
   {
     name: "user",
     type: "string",
@@ -113,9 +120,24 @@ export const SERVER_FIELDS = [
     input: false,
     doc: "`manager`, `worker` or `none`. Decides the default type of new destinations.",
   },
-  { name: "swarmNodeId", type: "string", input: false, doc: "The swarm node's id; empty when the daemon is not in a swarm." },
-  { name: "hostKeyFingerprint", type: "string", input: false, doc: "Fingerprint (`SHA256:…`) of the host key the server presented." },
-  { name: "hostPublicKey", type: "string", input: false, doc: "The host key the server presented, enforced from then on." },
+  {
+    name: "swarmNodeId",
+    type: "string",
+    input: false,
+    doc: "The swarm node's id; empty when the daemon is not in a swarm.",
+  },
+  {
+    name: "hostKeyFingerprint",
+    type: "string",
+    input: false,
+    doc: "Fingerprint (`SHA256:…`) of the host key the server presented.",
+  },
+  {
+    name: "hostPublicKey",
+    type: "string",
+    input: false,
+    doc: "The host key the server presented, enforced from then on.",
+  },
   {
     name: "connection",
     type: { ref: "Connection" },

@@ -49,7 +49,10 @@ export const SERVER_REPLACE_KEYS: ReadonlySet<string> = new Set(namesWhere(SERVE
 export const ENDPOINT_KEYS: readonly (keyof ProxyInputs)[] = namesWhere(ENDPOINT_FIELDS, isInput);
 
 /** Inputs compared by diff, in display order. */
-export const SERVER_INPUT_KEYS: readonly (keyof ServerInputs)[] = namesWhere(SERVER_FIELDS, isCompared) as (keyof ServerInputs)[];
+export const SERVER_INPUT_KEYS: readonly (keyof ServerInputs)[] = namesWhere(
+  SERVER_FIELDS,
+  isCompared,
+) as (keyof ServerInputs)[];
 
 /** Inputs (and outputs) that hold secrets. */
 export const SERVER_SECRET_KEYS: readonly string[] = namesWhere(SERVER_FIELDS, isSecret);

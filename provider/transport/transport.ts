@@ -32,7 +32,10 @@ export class Transport implements Daemons {
     const key = `${spec.dockerSocket}\u0000${spec.hostKey ?? ""}`;
     let client = bySocket.get(key);
     if (!client) {
-      client = new DockerClient(new SshDockerSockets(session), spec.dockerSocket, { timeoutMs: this.callTimeoutMs, hostKey: spec.hostKey });
+      client = new DockerClient(new SshDockerSockets(session), spec.dockerSocket, {
+        timeoutMs: this.callTimeoutMs,
+        hostKey: spec.hostKey,
+      });
       bySocket.set(key, client);
     }
     return client;

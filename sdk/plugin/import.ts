@@ -18,16 +18,24 @@ import { ValidationError } from "../../provider/errors";
 import type { OperationContext } from "../../provider/operation-context";
 import { DEFAULTS, type ConnectionSpec } from "../../provider/transport/endpoint";
 
-const IMPORT_ID = /^([a-zA-Z0-9][a-zA-Z0-9_.-]*)@([A-Za-z_][A-Za-z0-9_.-]{0,31})@(\[[0-9A-Fa-f:.]+\]|[^:@\[\]\s]+)(?::(\d{1,5}))?$/;
+const IMPORT_ID =
+  /^([a-zA-Z0-9][a-zA-Z0-9_.-]*)@([A-Za-z_][A-Za-z0-9_.-]{0,31})@(\[[0-9A-Fa-f:.]+\]|[^:@\[\]\s]+)(?::(\d{1,5}))?$/;
 
 export const IMPORT_FORM = "<network name or id>@<user>@<host>[:<port>]";
 
-export function parseImportId(id: string, env: NodeJS.ProcessEnv = process.env): { network: string; connection: ConnectionSpec } {
+export function parseImportId(
+  id: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { network: string; connection: ConnectionSpec } {
   const m = IMPORT_ID.exec(id);
   if (!m) {
-    throw new ValidationError("id", `'${id.slice(0, 120)}' is not an import id of the form ${IMPORT_FORM}, e.g. web@root@203.0.113.10:22`);
+    throw new ValidationError(
+      "id",
+      `'${id.slice(0, 120)}' is not an import id of the form ${IMPORT_FORM}, e.g. web@root@203.0.113.10:22`,
+    );
   }
-  if (!env.SSH_AUTH_SOCK) throw new ValidationError("id", "importing uses the ssh-agent at SSH_AUTH_SOCK for credentials, and it is not set");
+  if (!env.SSH_AUTH_SOCK)
+    throw new ValidationError("id", "importing uses the ssh-agent at SSH_AUTH_SOCK for credentials, and it is not set");
   const [, network, user, rawHost, port] = m as unknown as [string, string, string, string, string | undefined];
   const connection: ConnectionSpec = {
     host: rawHost.replace(/^\[|\]$/g, ""),

@@ -102,7 +102,11 @@ export class DockyardProvider implements pulumi.provider.Provider {
     const kind = this.kind(urn);
     const failures: CheckFailure[] = [];
     const prepared = kind.prepare(urn, reveal(news) as Props, failures);
-    const r = kind.ctl.check(olds && Object.keys(olds).length ? (reveal(olds) as Props) : undefined, prepared, this.context(urn));
+    const r = kind.ctl.check(
+      olds && Object.keys(olds).length ? (reveal(olds) as Props) : undefined,
+      prepared,
+      this.context(urn),
+    );
     // A bad connection is reported once, by field; the controller's own check (which
     // calls a missing one `server`, as the TypeScript SDK takes a Server) would only repeat it.
     const repeated = failures.length ? new Set(["connection", "server"]) : new Set<string>();
@@ -143,7 +147,11 @@ export class DockyardProvider implements pulumi.provider.Provider {
   update(id: string, urn: string, olds: Props, news: Props): Promise<pulumi.provider.UpdateResult> {
     const kind = this.kind(urn);
     return withPlainErrors(async () => ({
-      outs: this.out(kind, await kind.ctl.update(id, reveal(olds) as object, reveal(news) as object, this.context(urn)), news),
+      outs: this.out(
+        kind,
+        await kind.ctl.update(id, reveal(olds) as object, reveal(news) as object, this.context(urn)),
+        news,
+      ),
     }));
   }
 
@@ -158,14 +166,15 @@ export class DockyardProvider implements pulumi.provider.Provider {
     // (The library's server serializes `outputs` even alongside failures: it must be an object.)
     if (!r.connection) return { outputs: {}, failures: r.failures };
     const connection = r.connection;
-    return withPlainErrors(async () => ({ outputs: withoutUndefined({ networks: await scanNetworks(this.ctl().transport, connection) }) }));
+    return withPlainErrors(async () => ({
+      outputs: withoutUndefined({ networks: await scanNetworks(this.ctl().transport, connection) }),
+    }));
   }
 
   private isInput(urn: string, key: string): boolean {
     return inputKeys(urn.split("::")[2] ?? "").has(key);
   }
 }
-
 
 const INPUTS: Record<string, ReadonlySet<string>> = {
   [SERVER_TYPE]: new Set(SERVER_FIELDS.filter((f) => f.input).map((f) => f.name)),

@@ -6,7 +6,11 @@
 import { DESTINATION_FIELDS } from "../../provider/destination/destination-fields";
 import type { Field, FieldType } from "../../provider/fields";
 import { CONNECTION_EXTRA_FIELDS, ENDPOINT_FIELDS, SERVER_FIELDS } from "../../provider/server/server-fields";
-import { ATTACHED_CONTAINER_FIELDS, GET_NETWORKS_DOC, NETWORK_INFO_FIELDS } from "../../provider/networks/networks-fields";
+import {
+  ATTACHED_CONTAINER_FIELDS,
+  GET_NETWORKS_DOC,
+  NETWORK_INFO_FIELDS,
+} from "../../provider/networks/networks-fields";
 
 export const PACKAGE = "dockyard";
 export const SERVER_TYPE = "dockyard:index:Server";
@@ -25,7 +29,9 @@ interface PropertySpec {
 
 function typeSpec(t: FieldType): Omit<PropertySpec, "description"> {
   if (typeof t === "object") {
-    return t.ref.startsWith("[]") ? { type: "array", items: { $ref: `#/types/dockyard:index:${t.ref.slice(2)}` } } : { $ref: `#/types/dockyard:index:${t.ref}` };
+    return t.ref.startsWith("[]")
+      ? { type: "array", items: { $ref: `#/types/dockyard:index:${t.ref.slice(2)}` } }
+      : { $ref: `#/types/dockyard:index:${t.ref}` };
   }
   switch (t) {
     case "stringList":
@@ -49,14 +55,19 @@ function properties(fields: readonly Field[], withDefaults: boolean): Record<str
 }
 
 const pluginInputs = (fields: readonly Field[]) => fields.filter((f) => f.input && !f.dynamicOnly);
-const requiredInputs = (fields: readonly Field[]) => pluginInputs(fields).filter((f) => f.required).map((f) => f.name);
+const requiredInputs = (fields: readonly Field[]) =>
+  pluginInputs(fields)
+    .filter((f) => f.required)
+    .map((f) => f.name);
 
 /**
  * Outputs always present: every output-only field, and inputs with a
  * constant default or one the controller always fills in.
  */
 function requiredOutputs(fields: readonly Field[], alwaysSet: readonly string[]): string[] {
-  return fields.filter((f) => !f.input || f.required || f.default !== undefined || alwaysSet.includes(f.name)).map((f) => f.name);
+  return fields
+    .filter((f) => !f.input || f.required || f.default !== undefined || alwaysSet.includes(f.name))
+    .map((f) => f.name);
 }
 
 function objectType(description: string, fields: readonly Field[], withDefaults = true) {
@@ -77,14 +88,23 @@ export function schema(version: string): Record<string, unknown> {
     keywords: ["docker", "ssh", "coolify", "category/infrastructure"],
     license: "Apache-2.0",
     config: {},
-    provider: { description: "The Dockyard provider. It takes no configuration: each resource says how to reach its server." },
+    provider: {
+      description: "The Dockyard provider. It takes no configuration: each resource says how to reach its server.",
+    },
     types: {
-      "dockyard:index:Proxy": objectType("A jump host (bastion) a server is reached through: the same SSH fields as a server.", ENDPOINT_FIELDS),
+      "dockyard:index:Proxy": objectType(
+        "A jump host (bastion) a server is reached through: the same SSH fields as a server.",
+        ENDPOINT_FIELDS,
+      ),
       "dockyard:index:Connection": objectType(
         "Everything needed to reach a server's Docker daemon: a Server's `connection` output, or written out.",
         [...ENDPOINT_FIELDS, ...CONNECTION_EXTRA_FIELDS],
       ),
-      "dockyard:index:AttachedContainer": objectType("A container attached to a network.", ATTACHED_CONTAINER_FIELDS, false),
+      "dockyard:index:AttachedContainer": objectType(
+        "A container attached to a network.",
+        ATTACHED_CONTAINER_FIELDS,
+        false,
+      ),
       "dockyard:index:NetworkInfo": objectType("A Docker network found on a server.", NETWORK_INFO_FIELDS, false),
     },
     resources: {
@@ -104,7 +124,16 @@ export function schema(version: string): Record<string, unknown> {
         inputProperties: properties(pluginInputs(DESTINATION_FIELDS), true),
         requiredInputs: requiredInputs(DESTINATION_FIELDS),
         properties: properties(DESTINATION_FIELDS, false),
-        required: requiredOutputs(DESTINATION_FIELDS, ["serverName", "owner", "name", "network", "type", "driverOptions", "labels", "connect"]),
+        required: requiredOutputs(DESTINATION_FIELDS, [
+          "serverName",
+          "owner",
+          "name",
+          "network",
+          "type",
+          "driverOptions",
+          "labels",
+          "connect",
+        ]),
       },
     },
     functions: {
@@ -112,13 +141,20 @@ export function schema(version: string): Record<string, unknown> {
         description: GET_NETWORKS_DOC,
         inputs: {
           properties: {
-            connection: { $ref: "#/types/dockyard:index:Connection", description: "How to reach the server: a Server's `connection` output, or written out." },
+            connection: {
+              $ref: "#/types/dockyard:index:Connection",
+              description: "How to reach the server: a Server's `connection` output, or written out.",
+            },
           },
           required: ["connection"],
         },
         outputs: {
           properties: {
-            networks: { type: "array", items: { $ref: "#/types/dockyard:index:NetworkInfo" }, description: "Every network on the server, by name." },
+            networks: {
+              type: "array",
+              items: { $ref: "#/types/dockyard:index:NetworkInfo" },
+              description: "Every network on the server, by name.",
+            },
           },
           required: ["networks"],
         },

@@ -30,45 +30,53 @@ let dir: string;
 let world: CliWorld;
 
 beforeAll(async () => {
-    await ensurePulumiCli();
-    dir = createProgramDir({ name: "langhost-check", program: PROGRAM });
-    world = await createCliWorld();
-    await world.run(dir, ["stack", "init", "dev", "--secrets-provider", "passphrase"]);
-    await world.run(dir, ["config", "set", "greeting", "hello"]);
-    await world.run(dir, ["config", "set", "--secret", "token", "s3cret-value"]);
+  await ensurePulumiCli();
+  dir = createProgramDir({ name: "langhost-check", program: PROGRAM });
+  world = await createCliWorld();
+  await world.run(dir, ["stack", "init", "dev", "--secrets-provider", "passphrase"]);
+  await world.run(dir, ["config", "set", "greeting", "hello"]);
+  await world.run(dir, ["config", "set", "--secret", "token", "s3cret-value"]);
 }, 10 * 60_000);
 
 afterAll(() => {
-    world?.cleanup();
-    removeProgramDir(dir);
+  world?.cleanup();
+  removeProgramDir(dir);
 });
 
 describe("the test language host", () => {
-    it("runs the program in its directory with the stack's config, secrets, project, stack and dry-run", async () => {
-        const preview = await world.run(dir, ["preview"]);
-        expect(preview.stdout).toContain("program: dryRun=true");
-        expect(preview.stdout).not.toContain("program: dryRun=false");
+  it("runs the program in its directory with the stack's config, secrets, project, stack and dry-run", async () => {
+    const preview = await world.run(dir, ["preview"]);
+    expect(preview.stdout).toContain("program: dryRun=true");
+    expect(preview.stdout).not.toContain("program: dryRun=false");
 
-        const up = await world.run(dir, ["up", "--yes", "--skip-preview"]);
-        expect(up.stdout).toContain("program: dryRun=false");
-        expect(up.stdout + up.stderr).toContain(`using pulumi-language-nodejs from $PATH at ${path.join(repoRoot, "test", "support", "language-host")}`);
+    const up = await world.run(dir, ["up", "--yes", "--skip-preview"]);
+    expect(up.stdout).toContain("program: dryRun=false");
+    expect(up.stdout + up.stderr).toContain(
+      `using pulumi-language-nodejs from $PATH at ${path.join(repoRoot, "test", "support", "language-host")}`,
+    );
 
-        const out = await world.json<Record<string, unknown>>(dir, ["stack", "output", "--show-secrets"]);
-        expect(out).toEqual({ greeting: "hello", tokenLength: "s3cret-value".length, project: "langhost-check", stack: "dev", cwd: fs.realpathSync(dir) });
-        // The secret stays one: without --show-secrets it is masked.
-        const masked = await world.json<Record<string, unknown>>(dir, ["stack", "output"]);
-        expect(masked.tokenLength).toBe("[secret]");
+    const out = await world.json<Record<string, unknown>>(dir, ["stack", "output", "--show-secrets"]);
+    expect(out).toEqual({
+      greeting: "hello",
+      tokenLength: "s3cret-value".length,
+      project: "langhost-check",
+      stack: "dev",
+      cwd: fs.realpathSync(dir),
     });
+    // The secret stays one: without --show-secrets it is masked.
+    const masked = await world.json<Record<string, unknown>>(dir, ["stack", "output"]);
+    expect(masked.tokenLength).toBe("[secret]");
+  });
 
-    it("type-checks index.ts: a type error fails the run and names it", async () => {
-        fs.writeFileSync(path.join(dir, "index.ts"), `${PROGRAM}\nexport const wrong: number = "not a number";\n`);
-        try {
-            const r = await world.run(dir, ["preview"], { allowFailure: true });
-            expect(r.code).not.toBe(0);
-            expect(r.stdout + r.stderr).toMatch(/Unable to compile TypeScript/);
-            expect(r.stdout + r.stderr).toMatch(/TS2322: Type 'string' is not assignable to type 'number'/);
-        } finally {
-            fs.writeFileSync(path.join(dir, "index.ts"), PROGRAM);
-        }
-    });
+  it("type-checks index.ts: a type error fails the run and names it", async () => {
+    fs.writeFileSync(path.join(dir, "index.ts"), `${PROGRAM}\nexport const wrong: number = "not a number";\n`);
+    try {
+      const r = await world.run(dir, ["preview"], { allowFailure: true });
+      expect(r.code).not.toBe(0);
+      expect(r.stdout + r.stderr).toMatch(/Unable to compile TypeScript/);
+      expect(r.stdout + r.stderr).toMatch(/TS2322: Type 'string' is not assignable to type 'number'/);
+    } finally {
+      fs.writeFileSync(path.join(dir, "index.ts"), PROGRAM);
+    }
+  });
 });

@@ -24,55 +24,57 @@ const provproto = req("@pulumi/pulumi/proto/provider_pb");
 
 const children: ChildProcess[] = [];
 afterEach(() => {
-    for (const c of children.splice(0)) c.kill();
+  for (const c of children.splice(0)) c.kill();
 });
 
 /** Start a plugin, read the port it prints, and ask it for its schema. */
 async function schemaOf(cmd: string, args: string[]): Promise<Record<string, any>> {
-    const env = { ...process.env, PATH: pathWith() };
-    const child = spawn(cmd, args, { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
-    children.push(child);
-    let stderr = "";
-    child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
-    const port = await new Promise<string>((resolve, reject) => {
-        let out = "";
-        child.stdout!.on("data", (c: Buffer) => {
-            out += c.toString();
-            const line = out.split("\n")[0]!;
-            if (out.includes("\n")) resolve(line.trim());
-        });
-        child.on("exit", (code) => reject(new Error(`${cmd} exited (${code}) before printing a port: ${stderr}`)));
+  const env = { ...process.env, PATH: pathWith() };
+  const child = spawn(cmd, args, { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
+  let stderr = "";
+  child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+  const port = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (c: Buffer) => {
+      out += c.toString();
+      const line = out.split("\n")[0]!;
+      if (out.includes("\n")) resolve(line.trim());
     });
-    expect(port).toMatch(/^\d+$/);
-    const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    try {
-        const request = new provproto.GetSchemaRequest();
-        request.setVersion(0);
-        const resp = await new Promise<any>((resolve, reject) => client.getSchema(request, (err: Error | null, r: any) => (err ? reject(err) : resolve(r))));
-        return JSON.parse(resp.getSchema());
-    } finally {
-        client.close();
-    }
+    child.on("exit", (code) => reject(new Error(`${cmd} exited (${code}) before printing a port: ${stderr}`)));
+  });
+  expect(port).toMatch(/^\d+$/);
+  const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  try {
+    const request = new provproto.GetSchemaRequest();
+    request.setVersion(0);
+    const resp = await new Promise<any>((resolve, reject) =>
+      client.getSchema(request, (err: Error | null, r: any) => (err ? reject(err) : resolve(r))),
+    );
+    return JSON.parse(resp.getSchema());
+  } finally {
+    client.close();
+  }
 }
 
 describe("the plugin provider starts and serves its schema", () => {
-    it("dist/ is built", () => {
-        expect(fs.existsSync(path.join(repoRoot, "dist", "sdk", "plugin", "main.js"))).toBe(true);
-    });
+  it("dist/ is built", () => {
+    expect(fs.existsSync(path.join(repoRoot, "dist", "sdk", "plugin", "main.js"))).toBe(true);
+  });
 
-    it("as bin/pulumi-resource-dockyard", async () => {
-        const s = await schemaOf(path.join(repoRoot, "bin", "pulumi-resource-dockyard"), []);
-        expect(s.name).toBe("dockyard");
-        expect(Object.keys(s.resources)).toEqual(["dockyard:index:Server", "dockyard:index:Destination"]);
-        expect(Object.keys(s.functions)).toEqual(["dockyard:index:getNetworks"]);
-    });
+  it("as bin/pulumi-resource-dockyard", async () => {
+    const s = await schemaOf(path.join(repoRoot, "bin", "pulumi-resource-dockyard"), []);
+    expect(s.name).toBe("dockyard");
+    expect(Object.keys(s.resources)).toEqual(["dockyard:index:Server", "dockyard:index:Destination"]);
+    expect(Object.keys(s.functions)).toEqual(["dockyard:index:getNetworks"]);
+  });
 
-    it("from the package directory, as the Node.js runtime starts a PulumiPlugin.yaml plugin", async () => {
-        expect(fs.readFileSync(path.join(repoRoot, "PulumiPlugin.yaml"), "utf8")).toMatch(/^runtime: nodejs$/m);
-        const runPlugin = req.resolve("@pulumi/pulumi/cmd/run-plugin");
-        const s = await schemaOf(path.join(repoBin, "node"), [runPlugin, repoRoot]);
-        expect(s.name).toBe("dockyard");
-        expect(s.version).toBe(JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")).version);
-        expect(s.resources["dockyard:index:Destination"].inputProperties.connection.description).toMatch(/connection/);
-    });
+  it("from the package directory, as the Node.js runtime starts a PulumiPlugin.yaml plugin", async () => {
+    expect(fs.readFileSync(path.join(repoRoot, "PulumiPlugin.yaml"), "utf8")).toMatch(/^runtime: nodejs$/m);
+    const runPlugin = req.resolve("@pulumi/pulumi/cmd/run-plugin");
+    const s = await schemaOf(path.join(repoBin, "node"), [runPlugin, repoRoot]);
+    expect(s.name).toBe("dockyard");
+    expect(s.version).toBe(JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")).version);
+    expect(s.resources["dockyard:index:Destination"].inputProperties.connection.description).toMatch(/connection/);
+  });
 });

@@ -29,7 +29,15 @@ import type { EngineEvent, PulumiFn } from "@pulumi/pulumi/automation";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 import type * as Dockyard from "../../sdk";
-import { changesOf, cleanupAllTestStacks, createTestStack, ensurePulumiCli, repoRoot, type TestConfigValue, type TestStack } from "../support/pulumi";
+import {
+  changesOf,
+  cleanupAllTestStacks,
+  createTestStack,
+  ensurePulumiCli,
+  repoRoot,
+  type TestConfigValue,
+  type TestStack,
+} from "../support/pulumi";
 import { labelledNetworks } from "../support/networks";
 import { DelayProxy, Sandbox } from "../support/sandbox";
 import { read, testHost, testhost, uniq, type TestHost } from "../support/testhost";
@@ -100,12 +108,19 @@ async function suiteStack(tag: string, program: (prefix: string) => PulumiFn, co
 function fleet(o: FleetOptions) {
   return async () => {
     const cfg = new pulumi.Config();
-    const server = new dockyard.Server("server", { ...(o.server(cfg) as unknown as Dockyard.ServerArgs), privateKey: cfg.requireSecret("sshKey") });
+    const server = new dockyard.Server("server", {
+      ...(o.server(cfg) as unknown as Dockyard.ServerArgs),
+      privateKey: cfg.requireSecret("sshKey"),
+    });
     const made: Dockyard.Destination[] = [];
     for (let i = 0; i < cfg.requireNumber("count"); i++) {
       const dependsOn = o.chains && i >= o.chains ? [made[i - o.chains]!] : [];
       made.push(
-        new dockyard.Destination(`d${i}`, { server, type: "standalone", network: `${o.prefix}-${i}`, ...(o.extra?.(i, cfg) ?? {}) }, { dependsOn }),
+        new dockyard.Destination(
+          `d${i}`,
+          { server, type: "standalone", network: `${o.prefix}-${i}`, ...(o.extra?.(i, cfg) ?? {}) },
+          { dependsOn },
+        ),
       );
     }
     return { destinations: made.length };
@@ -165,7 +180,9 @@ async function upWithFault(s: TestStack, what: string, fault: () => Promise<unkn
 
 /** One line in the test log saying how a faulted run ended. */
 function report(what: string, r: { ok: boolean; err?: Error }): void {
-  const first = r.ok ? "succeeded" : (r.err!.message.split("\n").find((l) => /^\s*error: (?!update failed)/.test(l)) ?? "failed").trim();
+  const first = r.ok
+    ? "succeeded"
+    : (r.err!.message.split("\n").find((l) => /^\s*error: (?!update failed)/.test(l)) ?? "failed").trim();
   console.info(`[fault] ${what}: ${first}`);
 }
 
@@ -185,7 +202,11 @@ async function inState(s: TestStack): Promise<Map<string, string>> {
 
 /** Networks on the sandbox's daemon owned by resources of this stack: name → id. */
 function onDaemon(stackName: string): Map<string, string> {
-  return labelledNetworks((...args) => sb.docker(...args), "dockyard.owner", (_, owner) => owner.startsWith(`${PROJECT}/${stackName}/`));
+  return labelledNetworks(
+    (...args) => sb.docker(...args),
+    "dockyard.owner",
+    (_, owner) => owner.startsWith(`${PROJECT}/${stackName}/`),
+  );
 }
 
 /**
@@ -193,7 +214,11 @@ function onDaemon(stackName: string): Map<string, string> {
  * its id. With `inFlight`, networks whose create was cut off mid-way may
  * exist beyond the state, and only those (the next `up` takes them over).
  */
-async function expectStateMatchesDaemon(s: TestStack, stackName: string, inFlight?: (name: string) => boolean): Promise<void> {
+async function expectStateMatchesDaemon(
+  s: TestStack,
+  stackName: string,
+  inFlight?: (name: string) => boolean,
+): Promise<void> {
   const state = await inState(s);
   const daemon = onDaemon(stackName);
   for (const [name, id] of state) expect(daemon.get(name), `${name} in state`).toBe(id);
@@ -246,12 +271,21 @@ describe("faults during up", () => {
   });
 
   it("the spare sshd is killed during up: a clear error, state matches the daemon, a re-run converges", async () => {
-    const { s, stackName } = await suiteStack("kill", (prefix) =>
-      fleet({
-        prefix,
-        chains: 2,
-        server: () => ({ host: h.host, port: h.sparePort, user: "root", dockerSocket: sb.dockerSocket, perDialTimeout: 3, dialErrorLimit: 2 }),
-      }),
+    const { s, stackName } = await suiteStack(
+      "kill",
+      (prefix) =>
+        fleet({
+          prefix,
+          chains: 2,
+          server: () => ({
+            host: h.host,
+            port: h.sparePort,
+            user: "root",
+            dockerSocket: sb.dockerSocket,
+            perDialTimeout: 3,
+            dialErrorLimit: 2,
+          }),
+        }),
       { sshKey: { value: read(h.rootKey), secret: true }, count: "10" },
     );
     // Two dials of 3 s each, a 5 s … 30 s call at most, plus the engine's own time.
@@ -270,8 +304,20 @@ describe("faults during up", () => {
   });
 
   it("the daemon is restarted during up: success or a clear error, state matches the daemon, a re-run converges", async () => {
-    const { s, stackName } = await suiteStack("restart", (prefix) =>
-      fleet({ prefix, chains: 2, server: () => ({ host: sb.address, dockerSocket: sb.dockerSocket, hostKey: sb.hostPublicKey, perDialTimeout: 5, dialErrorLimit: 2 }) }),
+    const { s, stackName } = await suiteStack(
+      "restart",
+      (prefix) =>
+        fleet({
+          prefix,
+          chains: 2,
+          server: () => ({
+            host: sb.address,
+            dockerSocket: sb.dockerSocket,
+            hostKey: sb.hostPublicKey,
+            perDialTimeout: 5,
+            dialErrorLimit: 2,
+          }),
+        }),
       { sshKey: { value: sb.clientKey, secret: true }, count: "10" },
     );
     // Ours, or the daemon's own answer while it shuts down, prefixed with the call that got it.
@@ -287,12 +333,20 @@ describe("faults during up", () => {
   });
 
   it("the connection drops between preview and up: up applies what preview showed, then nothing is left to do", async () => {
-    const { s, stackName, prefix } = await suiteStack("drop", (prefix) =>
-      fleet({
-        prefix,
-        server: () => ({ host: h.host, port: h.sparePort, user: "root", dockerSocket: sb.dockerSocket, dialErrorLimit: 3 }),
-        extra: (i, cfg) => ({ labels: { tier: i === 0 ? cfg.require("tier0") : "app" } }),
-      }),
+    const { s, stackName, prefix } = await suiteStack(
+      "drop",
+      (prefix) =>
+        fleet({
+          prefix,
+          server: () => ({
+            host: h.host,
+            port: h.sparePort,
+            user: "root",
+            dockerSocket: sb.dockerSocket,
+            dialErrorLimit: 3,
+          }),
+          extra: (i, cfg) => ({ labels: { tier: i === 0 ? cfg.require("tier0") : "app" } }),
+        }),
       { sshKey: { value: read(h.rootKey), secret: true }, count: "3", tier0: "web" },
     );
     await s.up();
@@ -321,20 +375,33 @@ describe("faults during up", () => {
     afterAll(() => sb.fastLink());
 
     it("a handshake slower than perDialTimeout fails fast and clearly; with room to spare up succeeds; a re-run converges", async () => {
-      const { s, stackName } = await suiteStack("slow", (prefix) =>
-        fleet({
-          prefix,
-          server: (cfg) => ({ host: "127.0.0.1", port: proxy.port, hostKey: sb.hostPublicKey, dockerSocket: sb.dockerSocket, perDialTimeout: cfg.requireNumber("perDialTimeout"), dialErrorLimit: 2 }),
-        }),
+      const { s, stackName } = await suiteStack(
+        "slow",
+        (prefix) =>
+          fleet({
+            prefix,
+            server: (cfg) => ({
+              host: "127.0.0.1",
+              port: proxy.port,
+              hostKey: sb.hostPublicKey,
+              dockerSocket: sb.dockerSocket,
+              perDialTimeout: cfg.requireNumber("perDialTimeout"),
+              dialErrorLimit: 2,
+            }),
+          }),
         { sshKey: { value: sb.clientKey, secret: true }, count: "4", perDialTimeout: "1" },
       );
       let started = Date.now();
       const first = await attempt(s.up());
       const failedAfter = Date.now() - started;
       expect(first.ok).toBe(false);
-      expect((first as { err: Error }).err.message).toMatch(/could not connect to root@127\.0\.0\.1:\d+ after 2 attempts: SSH handshake timed out after 1000 ms/);
+      expect((first as { err: Error }).err.message).toMatch(
+        /could not connect to root@127\.0\.0\.1:\d+ after 2 attempts: SSH handshake timed out after 1000 ms/,
+      );
       // The failed first attempt was reported as it happened, and Pulumi shows it.
-      expect((first as { err: Error }).err.message).toMatch(/root@127\.0\.0\.1:\d+: dial 1\/2 failed: SSH handshake timed out after 1000 ms, retrying/);
+      expect((first as { err: Error }).err.message).toMatch(
+        /root@127\.0\.0\.1:\d+: dial 1\/2 failed: SSH handshake timed out after 1000 ms, retrying/,
+      );
       // perDialTimeout × dialErrorLimit is 2 s; the rest is the engine starting and stopping.
       expect(failedAfter).toBeLessThan(30_000);
       expect((await s.resources()).filter((r) => r.type === SERVER_TYPE)).toEqual([]);
@@ -357,8 +424,13 @@ describe("faults during up", () => {
 
 describe("concurrency", () => {
   it("up --parallel 32 with 100 destinations: all created over one SSH connection, no refused channels, no duplicates; a second up changes nothing", async () => {
-    const { s, stackName } = await suiteStack("many", (prefix) =>
-      fleet({ prefix, server: () => ({ host: sb.address, dockerSocket: sb.dockerSocket, hostKey: sb.hostPublicKey }) }),
+    const { s, stackName } = await suiteStack(
+      "many",
+      (prefix) =>
+        fleet({
+          prefix,
+          server: () => ({ host: sb.address, dockerSocket: sb.dockerSocket, hostKey: sb.hostPublicKey }),
+        }),
       { sshKey: { value: sb.clientKey, secret: true }, count: "100" },
     );
     try {
@@ -396,8 +468,9 @@ describe("concurrency", () => {
 
 describe("bad input through the SDK and the engine", () => {
   it("a preview with bad input fails naming the field, and nothing reaches the server", async () => {
-    const { s, stackName } = await suiteStack("bad", (prefix) =>
-      async () => {
+    const { s, stackName } = await suiteStack(
+      "bad",
+      (prefix) => async () => {
         const cfg = new pulumi.Config();
         const bad = cfg.require("case");
         const server = new dockyard.Server("server", {
@@ -421,7 +494,10 @@ describe("bad input through the SDK and the engine", () => {
       ["network", /resource 'dest': property network value .* has a problem: must start with a letter or digit/],
       ["port", /resource 'server': property port value .* has a problem: must be between 1 and 65535, got 70000/],
       ["labels", /resource 'dest': property labels\.tier value .* has a problem: value must be a string, got a number/],
-      ["subnet", /resource 'dest': property subnet value .* has a problem: '10\.77\.0\.1\/24' has host bits set; the network is 10\.77\.0\.0\/24/],
+      [
+        "subnet",
+        /resource 'dest': property subnet value .* has a problem: '10\.77\.0\.1\/24' has host bits set; the network is 10\.77\.0\.0\/24/,
+      ],
     ];
     for (const [name, message] of cases) {
       await s.setConfig("case", name);
@@ -474,14 +550,35 @@ describe("secrets", () => {
         const cfg = new pulumi.Config();
         const phase = cfg.require("phase");
         if (phase === "passphrase") {
-          new dockyard.Server("enc", { host: h.host, port: h.port, privateKey: cfg.requireSecret("encKey"), privateKeyPassword: cfg.requireSecret("wrongPassphrase") });
+          new dockyard.Server("enc", {
+            host: h.host,
+            port: h.port,
+            privateKey: cfg.requireSecret("encKey"),
+            privateKeyPassword: cfg.requireSecret("wrongPassphrase"),
+          });
         } else if (phase === "badkey") {
           new dockyard.Server("bogus", { host: h.host, port: h.port, privateKey: cfg.requireSecret("bogusKey") });
         } else {
           // A wrong password (refused by sshd), a user the daemon refuses, and one that works.
-          new dockyard.Server("wrongpw", { host: h.host, port: h.port, user: h.dockerUser, password: cfg.requireSecret("wrongPassword"), dialErrorLimit: 1 });
-          new dockyard.Server("nodocker", { host: h.host, port: h.port, user: h.nodockerUser, privateKey: cfg.requireSecret("nodockerKey"), dockerSocket: sb.dockerSocket });
-          const ok = new dockyard.Server("ok", { host: sb.address, privateKey: cfg.requireSecret("sandboxKey"), dockerSocket: sb.dockerSocket });
+          new dockyard.Server("wrongpw", {
+            host: h.host,
+            port: h.port,
+            user: h.dockerUser,
+            password: cfg.requireSecret("wrongPassword"),
+            dialErrorLimit: 1,
+          });
+          new dockyard.Server("nodocker", {
+            host: h.host,
+            port: h.port,
+            user: h.nodockerUser,
+            privateKey: cfg.requireSecret("nodockerKey"),
+            dockerSocket: sb.dockerSocket,
+          });
+          const ok = new dockyard.Server("ok", {
+            host: sb.address,
+            privateKey: cfg.requireSecret("sandboxKey"),
+            dockerSocket: sb.dockerSocket,
+          });
           new dockyard.Destination("dest", { server: ok, type: "standalone", network: `${prefix}-dest` });
         }
       },
@@ -499,7 +596,10 @@ describe("secrets", () => {
 
     // Check failures on secret fields: the engine prints the failing property's value.
     for (const [phase, message] of [
-      ["passphrase", /property privateKeyPassword value \{\[secret\]\} has a problem: does not decrypt the private key/],
+      [
+        "passphrase",
+        /property privateKeyPassword value \{\[secret\]\} has a problem: does not decrypt the private key/,
+      ],
       ["badkey", /property privateKey value \{\[secret\]\} has a problem: does not parse as an SSH private key/],
     ] as const) {
       await s.setConfig("phase", phase);
@@ -518,7 +618,11 @@ describe("secrets", () => {
     expect(r.ok).toBe(false);
     const err = (r as { err: Error }).err.message;
     expect(err).toMatch(new RegExp(`authentication refused for user '${h.dockerUser}' \\(offered: password\\)`));
-    expect(err).toMatch(new RegExp(`user '${h.nodockerUser}' may not open ${sb.dockerSocket} \\(owner uid 0, group gid \\d+, mode 660\\)`));
+    expect(err).toMatch(
+      new RegExp(
+        `user '${h.nodockerUser}' may not open ${sb.dockerSocket} \\(owner uid 0, group gid \\d+, mode 660\\)`,
+      ),
+    );
     seen += cap.text() + err;
     expect(onDaemon(stackName).size).toBe(1);
 
@@ -527,7 +631,11 @@ describe("secrets", () => {
     // Exported state without --show-secrets, the checkpoint file, the stack's
     // config and anything else the backend or the workspace holds.
     const bin = await ensurePulumiCli();
-    const exported = await run(path.join(bin, "pulumi"), ["stack", "export", "--stack", stackName], { cwd: s.workDir, env: { ...process.env, ...s.env }, maxBuffer: 64 << 20 });
+    const exported = await run(path.join(bin, "pulumi"), ["stack", "export", "--stack", stackName], {
+      cwd: s.workDir,
+      env: { ...process.env, ...s.env },
+      maxBuffer: 64 << 20,
+    });
     expect(exported.stdout).toContain(DESTINATION_TYPE);
     expectNoPlaintext(exported.stdout, secrets);
     const checkpoint = s.checkpointText();
@@ -559,7 +667,11 @@ describe("networks Dockyard did not create", () => {
         stackName,
         program: async () => {
           const cfg = new pulumi.Config();
-          const server = new dockyard.Server("server", { host: sb.address, privateKey: cfg.requireSecret("sshKey"), dockerSocket: sb.dockerSocket });
+          const server = new dockyard.Server("server", {
+            host: sb.address,
+            privateKey: cfg.requireSecret("sshKey"),
+            dockerSocket: sb.dockerSocket,
+          });
           new dockyard.Destination("keep", { server, type: "standalone", network: keep });
           new dockyard.Destination("adopted", { server, type: "standalone", network: adopted, adopt: true });
         },

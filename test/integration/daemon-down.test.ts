@@ -23,14 +23,19 @@ describe("a Docker daemon that is not there", () => {
   it("says dockerd is not running when its socket is missing", async () => {
     const err = await t.rootServer(h, { dockerSocket: "/run/dockyard-no-such-docker.sock" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DockerUnavailableError);
-    expect((err as Error).message).toContain("no Docker socket at /run/dockyard-no-such-docker.sock: dockerd is not running");
+    expect((err as Error).message).toContain(
+      "no Docker socket at /run/dockyard-no-such-docker.sock: dockerd is not running",
+    );
   });
 
   it("says dockerd is not running when a stale socket is left behind", async () => {
     // A socket file nobody listens on, as a crashed dockerd leaves it.
     const dir = mkdtempSync(join(tmpdir(), "dy-stale-"));
     const sock = join(dir, "docker.sock");
-    execFileSync("python3", ["-c", `import socket; s = socket.socket(socket.AF_UNIX); s.bind(${JSON.stringify(sock)})`]);
+    execFileSync("python3", [
+      "-c",
+      `import socket; s = socket.socket(socket.AF_UNIX); s.bind(${JSON.stringify(sock)})`,
+    ]);
     const err = await t.rootServer(h, { dockerSocket: sock }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DockerUnavailableError);
     expect((err as Error).message).toMatch(/nothing accepts connections on .*docker.sock: dockerd is not running/);

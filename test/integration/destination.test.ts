@@ -51,12 +51,30 @@ describe("Destination lifecycle", () => {
     expect(net.Id).toBe(id);
     expect(net.Driver).toBe("bridge");
     expect(net.Scope).toBe("local");
-    expect(net.Labels).toMatchObject({ tier: "web", [LABEL_MANAGED]: "true", [LABEL_OWNER]: `itest/stack/${network}`, "dockyard.destination": network });
-    expect(state).toMatchObject({ networkId: id, driver: "bridge", scope: "local", type: "standalone", labels: { tier: "web" }, adopted: false });
+    expect(net.Labels).toMatchObject({
+      tier: "web",
+      [LABEL_MANAGED]: "true",
+      [LABEL_OWNER]: `itest/stack/${network}`,
+      "dockyard.destination": network,
+    });
+    expect(state).toMatchObject({
+      networkId: id,
+      driver: "bridge",
+      scope: "local",
+      type: "standalone",
+      labels: { tier: "web" },
+      adopted: false,
+    });
     expect(state.subnets).toHaveLength(1);
     // What was recorded matches what exists: no spurious diff.
     const again = await t.ctl.destination.read(id, state);
-    expect(t.ctl.destination.diff(id, again!.state, t.checkDestination(server, { network, type: "standalone", labels: { tier: "web" } })).changes).toBe(false);
+    expect(
+      t.ctl.destination.diff(
+        id,
+        again!.state,
+        t.checkDestination(server, { network, type: "standalone", labels: { tier: "web" } }),
+      ).changes,
+    ).toBe(false);
   });
 
   it("creates a swarm destination (the default on a manager) as an attachable overlay network", async () => {
@@ -77,10 +95,22 @@ describe("Destination lifecycle", () => {
 
   it("applies IPAM, MTU, internal and driver options exactly", async () => {
     const network = `${P}-ipam`;
-    const args = { network, type: "standalone", subnet: "10.251.7.0/24", gateway: "10.251.7.1", ipRange: "10.251.7.128/25", mtu: 1400, internal: true };
+    const args = {
+      network,
+      type: "standalone",
+      subnet: "10.251.7.0/24",
+      gateway: "10.251.7.1",
+      ipRange: "10.251.7.128/25",
+      mtu: 1400,
+      internal: true,
+    };
     const { id, state } = await t.createDestination(server, args);
     const net = inspect(network);
-    expect(net.IPAM.Config[0]).toMatchObject({ Subnet: "10.251.7.0/24", Gateway: "10.251.7.1", IPRange: "10.251.7.128/25" });
+    expect(net.IPAM.Config[0]).toMatchObject({
+      Subnet: "10.251.7.0/24",
+      Gateway: "10.251.7.1",
+      IPRange: "10.251.7.128/25",
+    });
     expect(net.Internal).toBe(true);
     expect(net.Options["com.docker.network.driver.mtu"]).toBe("1400");
     const again = await t.ctl.destination.read(id, state);
@@ -102,11 +132,22 @@ describe("Destination lifecycle", () => {
     const network = `${P}-adopt`;
     docker("network", "create", "--label", "team=ops", network);
     const id0 = inspect(network).Id;
-    const { id, state } = await t.createDestination(server, { network, type: "standalone", adopt: true, labels: { team: "ops" } });
+    const { id, state } = await t.createDestination(server, {
+      network,
+      type: "standalone",
+      adopt: true,
+      labels: { team: "ops" },
+    });
     expect(id).toBe(id0);
     expect(state.adopted).toBe(true);
     const again = await t.ctl.destination.read(id, state);
-    expect(t.ctl.destination.diff(id, again!.state, t.checkDestination(server, { network, type: "standalone", adopt: true, labels: { team: "ops" } })).changes).toBe(false);
+    expect(
+      t.ctl.destination.diff(
+        id,
+        again!.state,
+        t.checkDestination(server, { network, type: "standalone", adopt: true, labels: { team: "ops" } }),
+      ).changes,
+    ).toBe(false);
     await t.ctl.destination.delete(id, state);
     expect(dockerOk("network", "inspect", network)).toBe(false);
   });
@@ -114,7 +155,9 @@ describe("Destination lifecycle", () => {
   it("refuses to adopt a network that does not match, saying how it differs", async () => {
     const network = `${P}-adopt-bad`;
     docker("network", "create", "--internal", network);
-    const err = await t.createDestination(server, { network, type: "standalone", adopt: true }).catch((e: unknown) => e);
+    const err = await t
+      .createDestination(server, { network, type: "standalone", adopt: true })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConflictError);
     expect((err as Error).message).toContain("internal: network has true");
   });
@@ -123,7 +166,9 @@ describe("Destination lifecycle", () => {
     const other = `${P}-occupant`;
     docker("network", "create", "--subnet", "10.252.0.0/16", other);
     const network = `${P}-collide`;
-    const err = await t.createDestination(server, { network, type: "standalone", subnet: "10.252.3.0/24" }).catch((e: unknown) => e);
+    const err = await t
+      .createDestination(server, { network, type: "standalone", subnet: "10.252.3.0/24" })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConflictError);
     expect((err as Error).message).toContain(`'${other}' (10.252.0.0/16) overlaps 10.252.3.0/24`);
     expect(dockerOk("network", "inspect", network)).toBe(false);
@@ -138,7 +183,13 @@ describe("Destination lifecycle", () => {
     expect(await t.ctl.destination.read(id, state)).toBeUndefined();
     // Re-created by hand (say by a restore script) with Dockyard's labels but not the user's, and internal.
     // One made by hand without Dockyard's labels is someone else's: never taken for it (ownership.test.ts).
-    docker("network", "create", "--internal", ...Object.entries(dockyardLabels).flatMap(([k, v]) => ["--label", `${k}=${v}`]), network);
+    docker(
+      "network",
+      "create",
+      "--internal",
+      ...Object.entries(dockyardLabels).flatMap(([k, v]) => ["--label", `${k}=${v}`]),
+      network,
+    );
     const drifted = await t.ctl.destination.read(id, state);
     expect(drifted).toBeDefined();
     expect(drifted!.id).not.toBe(id);
@@ -181,7 +232,9 @@ describe("Destination lifecycle", () => {
 
   it("names a connect container that does not exist, and leaves nothing behind", async () => {
     const network = `${P}-noc`;
-    const err = await t.createDestination(server, { network, type: "standalone", connect: [`${P}-ghost`] }).catch((e: unknown) => e);
+    const err = await t
+      .createDestination(server, { network, type: "standalone", connect: [`${P}-ghost`] })
+      .catch((e: unknown) => e);
     expect((err as Error).message).toContain(`container '${P}-ghost' named in connect does not exist`);
     expect(dockerOk("network", "inspect", network)).toBe(false);
   });
@@ -193,7 +246,9 @@ describe("Destination lifecycle", () => {
     run(`${P}-app2`, network);
     const err = await t.ctl.destination.delete(id, state).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConflictError);
-    expect((err as Error).message).toMatch(new RegExp(`containers attached to network '${network}': .*${P}-app[12].*${P}-app[12]`));
+    expect((err as Error).message).toMatch(
+      new RegExp(`containers attached to network '${network}': .*${P}-app[12].*${P}-app[12]`),
+    );
     expect((err as Error).message).toContain("force: true");
     expect(dockerOk("network", "inspect", network)).toBe(true);
     await t.ctl.destination.delete(id, { ...state, force: true });
@@ -232,7 +287,9 @@ describe("Destination lifecycle", () => {
 
   it("many destinations on one server side by side", async () => {
     const names = Array.from({ length: 12 }, (_, i) => `${P}-many-${i}`);
-    const created = await Promise.all(names.map((network) => t.createDestination(server, { network, type: "standalone" })));
+    const created = await Promise.all(
+      names.map((network) => t.createDestination(server, { network, type: "standalone" })),
+    );
     expect(new Set(created.map((c) => c.id)).size).toBe(12);
     for (const n of names) expect(inspect(n).Driver).toBe("bridge");
     await Promise.all(created.map((c) => t.ctl.destination.delete(c.id, c.state)));

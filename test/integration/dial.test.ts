@@ -14,7 +14,9 @@ import { sshKeygen } from "../support/keys";
 const key = sshKeygen().private;
 
 function listen(server: NetServer): Promise<number> {
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port)));
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port)),
+  );
 }
 
 /** A Server create with the default connection settings; what it threw, what was logged, and the dial counters. */
@@ -24,7 +26,10 @@ async function createWithDefaults(port: number) {
   const ctl = createControllers({ transport: new Transport({ log }), log });
   const checked = ctl.server.check(undefined, { host: "127.0.0.1", port, privateKey: key });
   expect(checked.failures).toEqual([]);
-  expect(checked.inputs).toMatchObject({ perDialTimeout: DEFAULTS.perDialTimeoutSeconds, dialErrorLimit: DEFAULTS.dialErrorLimit });
+  expect(checked.inputs).toMatchObject({
+    perDialTimeout: DEFAULTS.perDialTimeoutSeconds,
+    dialErrorLimit: DEFAULTS.dialErrorLimit,
+  });
   const err = await ctl.server.create(checked.inputs).then(
     () => undefined,
     (e: unknown) => e,
@@ -52,26 +57,28 @@ describe("with the default settings (15 s per dial, 10 attempts)", () => {
     silent.close();
   });
 
-  it(
-    "a port that accepts and never speaks: the create fails with the connection error after 10 attempts, each retry logged as it happens",
-    async () => {
-      const { err, logs, metrics } = await createWithDefaults(silentPort);
-      const target = `root@127.0.0.1:${silentPort}`;
-      expect(err).toBeInstanceOf(DockyardError);
-      expect(err).toBeInstanceOf(ConnectionError);
-      // The kind of the last failure is kept: the handshake timed out.
-      expect(err).toBeInstanceOf(TimeoutError);
-      expect((err as Error).message).toBe(`could not connect to ${target} after 10 attempts: SSH handshake timed out after 15000 ms`);
-      expect((err as Error).message).not.toMatch(/Docker/);
-      expect(metrics).toMatchObject({ handshakes: 0, dialFailures: 10, channelsOpened: 0 });
-      expect(logs).toHaveLength(9);
-      logs.forEach((line, i) => {
-        // Each attempt used its whole slot of 15 s, so no pause is added before the next.
-        expect(line).toMatch(new RegExp(`^${target.replace(/\./g, "\\.")}: dial ${i + 1}/10 failed: SSH handshake timed out after 15000 ms, retrying( in \\d ms)?$`));
-      });
-    },
-    200_000,
-  );
+  it("a port that accepts and never speaks: the create fails with the connection error after 10 attempts, each retry logged as it happens", async () => {
+    const { err, logs, metrics } = await createWithDefaults(silentPort);
+    const target = `root@127.0.0.1:${silentPort}`;
+    expect(err).toBeInstanceOf(DockyardError);
+    expect(err).toBeInstanceOf(ConnectionError);
+    // The kind of the last failure is kept: the handshake timed out.
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect((err as Error).message).toBe(
+      `could not connect to ${target} after 10 attempts: SSH handshake timed out after 15000 ms`,
+    );
+    expect((err as Error).message).not.toMatch(/Docker/);
+    expect(metrics).toMatchObject({ handshakes: 0, dialFailures: 10, channelsOpened: 0 });
+    expect(logs).toHaveLength(9);
+    logs.forEach((line, i) => {
+      // Each attempt used its whole slot of 15 s, so no pause is added before the next.
+      expect(line).toMatch(
+        new RegExp(
+          `^${target.replace(/\./g, "\\.")}: dial ${i + 1}/10 failed: SSH handshake timed out after 15000 ms, retrying( in \\d ms)?$`,
+        ),
+      );
+    });
+  }, 200_000);
 
   it("a port that refuses: the create fails with the connection error after 10 attempts, with a growing pause between them", async () => {
     const { err, logs, metrics } = await createWithDefaults(refusedPort);
@@ -79,7 +86,9 @@ describe("with the default settings (15 s per dial, 10 attempts)", () => {
     expect(err).toBeInstanceOf(ConnectionError);
     expect(err).not.toBeInstanceOf(TimeoutError);
     expect((err as ConnectionError).code).toBe("CONNECTION");
-    expect((err as Error).message).toBe(`could not connect to ${target} after 10 attempts: connection refused: is sshd listening on port ${refusedPort}?`);
+    expect((err as Error).message).toBe(
+      `could not connect to ${target} after 10 attempts: connection refused: is sshd listening on port ${refusedPort}?`,
+    );
     expect(metrics).toMatchObject({ handshakes: 0, dialFailures: 10, channelsOpened: 0 });
     const pauses = logs.map((line, i) => {
       const m = line.match(/^(.*): dial (\d+)\/10 failed: (.*), retrying in (\d+) ms$/);

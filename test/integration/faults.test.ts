@@ -66,7 +66,13 @@ interface Outcome {
 }
 
 /** Create `networks` with `workers` at a time; `onFirst` runs (not awaited by the workers) after the first success. */
-async function burst(t: Harness, server: ServerState, networks: string[], workers: number, onFirst: () => Promise<void>): Promise<{ outcomes: Outcome[]; fault: Promise<void> }> {
+async function burst(
+  t: Harness,
+  server: ServerState,
+  networks: string[],
+  workers: number,
+  onFirst: () => Promise<void>,
+): Promise<{ outcomes: Outcome[]; fault: Promise<void> }> {
   const { ctl } = t;
   const queue = [...networks];
   const outcomes: Outcome[] = [];
@@ -88,7 +94,12 @@ async function burst(t: Harness, server: ServerState, networks: string[], worker
 }
 
 /** Networks of this suite on the sandbox's daemon whose names start with `prefix`: name → id. */
-const onDaemon = (prefix: string) => labelledNetworks((...args) => sb.docker(...args), `suite=${P}`, (name) => name.startsWith(prefix));
+const onDaemon = (prefix: string) =>
+  labelledNetworks(
+    (...args) => sb.docker(...args),
+    `suite=${P}`,
+    (name) => name.startsWith(prefix),
+  );
 
 /**
  * What was recorded matches the daemon: every success exists with its id;
@@ -99,11 +110,19 @@ function expectRecordedMatchesDaemon(outcomes: Outcome[], prefix: string): void 
   const ok = outcomes.filter((o) => o.id);
   for (const o of ok) expect(daemon.get(o.network), o.network).toBe(o.id);
   const failed = new Set(outcomes.filter((o) => o.err).map((o) => o.network));
-  for (const name of daemon.keys()) if (!ok.some((o) => o.network === name)) expect(failed.has(name), `${name} is neither recorded nor failed`).toBe(true);
+  for (const name of daemon.keys())
+    if (!ok.some((o) => o.network === name))
+      expect(failed.has(name), `${name} is neither recorded nor failed`).toBe(true);
 }
 
 /** Run again: every failed create succeeds now; then everything reads back with no diff and the daemon has exactly these. */
-async function expectConverges(t: Harness, server: ServerState, outcomes: Outcome[], prefix: string, names: string[]): Promise<void> {
+async function expectConverges(
+  t: Harness,
+  server: ServerState,
+  outcomes: Outcome[],
+  prefix: string,
+  names: string[],
+): Promise<void> {
   const { ctl } = t;
   const states = new Map<string, { id: string; state: DestinationState }>();
   for (const o of outcomes) if (o.id && o.state) states.set(o.network, { id: o.id, state: o.state });
@@ -158,7 +177,8 @@ describe("sshd killed during a burst of creates (the spare sshd)", () => {
         f.err,
         /^(root@127\.0\.0\.1:2225: (network '\S+' \(id [0-9a-f]{12}\) was created but setting it up failed \()?(could not connect to root@127\.0\.0\.1:2225 after 2 attempts: (connection refused: is sshd listening on port 2225\?|connection reset by the server|SSH connection failed)|Docker .* failed in transit|connection reset by the server)|could not connect to root@127\.0\.0\.1:2225 after 2 attempts: (connection refused: is sshd listening on port 2225\?|connection reset by the server|SSH connection failed))/,
       );
-      if (/was created but/.test((f.err as Error).message)) expect((f.err as Error).message).toMatch(/left on the server; the next `pulumi up` takes it over\.$/);
+      if (/was created but/.test((f.err as Error).message))
+        expect((f.err as Error).message).toMatch(/left on the server; the next `pulumi up` takes it over\.$/);
       // The call's timeout (5 s) plus two dials (3 s each) and the back-off between them: 13 s,
       // some 15× the 0.8 s the slowest failure took here, so a loaded machine does not reach it.
       expect(f.ms).toBeLessThan(5000 + 2 * 3000 + 2000);
@@ -173,7 +193,13 @@ describe("sshd killed during a burst of creates (the spare sshd)", () => {
 describe("dockerd restarted during a burst of creates (the sandbox's own dockerd)", () => {
   it("every create succeeds or fails clearly in bounded time; what was recorded exists; running again converges", async () => {
     const t = suite(5000);
-    const { state: server } = await t.createServer({ host: sb.address, privateKey: sb.clientKey, dockerSocket: sb.dockerSocket, perDialTimeout: 5, dialErrorLimit: 2 });
+    const { state: server } = await t.createServer({
+      host: sb.address,
+      privateKey: sb.clientKey,
+      dockerSocket: sb.dockerSocket,
+      perDialTimeout: 5,
+      dialErrorLimit: 2,
+    });
     const prefix = `${P}-restart`;
     const names = Array.from({ length: 24 }, (_, i) => `${prefix}-${i}`);
     const started = Date.now();
@@ -184,7 +210,10 @@ describe("dockerd restarted during a burst of creates (the sandbox's own dockerd
     expect(outcomes.filter((o) => o.id).length).toBeGreaterThan(0);
     for (const f of outcomes.filter((o) => o.err)) {
       // Ours, or the daemon's own answer while it shuts down, prefixed with the call that got it.
-      expectClear(f.err, /dockerd is not running|Docker .* failed in transit|Docker .* timed out after 5000 ms|docker system dial-stdio failed|(^|: )network create \S+: Docker answered 5\d\d: /);
+      expectClear(
+        f.err,
+        /dockerd is not running|Docker .* failed in transit|Docker .* timed out after 5000 ms|docker system dial-stdio failed|(^|: )network create \S+: Docker answered 5\d\d: /,
+      );
       // Three tries of the 5 s call timeout and their back-off: 17 s, over 6× the 2.5 s the
       // slowest failure took here.
       expect(f.ms).toBeLessThan(3 * 5000 + 2000);
@@ -199,17 +228,29 @@ describe("the connection drops between preview and up, in one provider process",
     const t = suite(10_000);
     const { ctl } = t;
     const m = ctl.transport.pool.metrics;
-    const { state: server } = await t.createServer({ host: sb.address, privateKey: sb.clientKey, dockerSocket: sb.dockerSocket, dialErrorLimit: 3 });
+    const { state: server } = await t.createServer({
+      host: sb.address,
+      privateKey: sb.clientKey,
+      dockerSocket: sb.dockerSocket,
+      dialErrorLimit: 3,
+    });
     const prefix = `${P}-drop`;
     const a = await ctl.destination.create(t.checkDestination(server, { network: `${prefix}-a` }));
     const b = await ctl.destination.create(t.checkDestination(server, { network: `${prefix}-b` }));
     expect(m.handshakes).toBe(1);
 
     // "preview": refresh and diff against the program's new inputs.
-    const news = { a: t.checkDestination(server, { network: `${prefix}-a`, name: "renamed" }), b: t.checkDestination(server, { network: `${prefix}-b` }) };
+    const news = {
+      a: t.checkDestination(server, { network: `${prefix}-a`, name: "renamed" }),
+      b: t.checkDestination(server, { network: `${prefix}-b` }),
+    };
     const ra = (await ctl.destination.read(a.id, a.state))!;
     const rb = (await ctl.destination.read(b.id, b.state))!;
-    expect(ctl.destination.diff(a.id, ra.state, news.a)).toMatchObject({ changes: true, replaces: [], updates: ["name"] });
+    expect(ctl.destination.diff(a.id, ra.state, news.a)).toMatchObject({
+      changes: true,
+      replaces: [],
+      updates: ["name"],
+    });
     expect(ctl.destination.diff(b.id, rb.state, news.b).changes).toBe(false);
 
     sb.killSshSessions();
@@ -227,7 +268,13 @@ describe("the connection drops between preview and up, in one provider process",
     const t = suite(10_000);
     const { ctl } = t;
     const m = ctl.transport.pool.metrics;
-    const { state: server } = await t.createServer({ host: sb.address, privateKey: sb.clientKey, dockerSocket: sb.dockerSocket, perDialTimeout: 5, dialErrorLimit: 6 });
+    const { state: server } = await t.createServer({
+      host: sb.address,
+      privateKey: sb.clientKey,
+      dockerSocket: sb.dockerSocket,
+      perDialTimeout: 5,
+      dialErrorLimit: 6,
+    });
     sb.stopSshd();
     const back = new Promise<void>((resolve) =>
       setTimeout(() => {
@@ -275,13 +322,17 @@ describe("a slow link (150 ms each way, plus a tbf rate limit on the sandbox's v
     expect(serverMs).toBeLessThan(10_000 + 3 * 10_000);
     started = Date.now();
     const names = Array.from({ length: 6 }, (_, i) => `${P}-slow-${i}`);
-    const made = await Promise.all(names.map((n) => ctl.destination.create(t.checkDestination(server, { network: n }))));
+    const made = await Promise.all(
+      names.map((n) => ctl.destination.create(t.checkDestination(server, { network: n }))),
+    );
     // Each create within its call timeout (6 × 10 s; they took 1.7 s together here).
     expect(Date.now() - started).toBeLessThan(6 * 10_000);
     expect(ctl.transport.pool.metrics.handshakes).toBe(1);
     for (const d of made) {
       const fresh = await ctl.destination.read(d.id, d.state);
-      expect(ctl.destination.diff(d.id, fresh!.state, t.checkDestination(server, { network: d.state.network })).changes).toBe(false);
+      expect(
+        ctl.destination.diff(d.id, fresh!.state, t.checkDestination(server, { network: d.state.network })).changes,
+      ).toBe(false);
     }
     expect([...onDaemon(`${P}-slow-`).keys()].sort()).toEqual([...names].sort());
   });
@@ -292,7 +343,10 @@ describe("a slow link (150 ms each way, plus a tbf rate limit on the sandbox's v
     const err = await t.createServer(viaProxy({ perDialTimeout: 1, dialErrorLimit: 2 })).catch((e: unknown) => e);
     const ms = Date.now() - started;
     expect(err).toBeInstanceOf(TimeoutError);
-    expectClear(err, /^could not connect to root@127\.0\.0\.1:\d+ after 2 attempts: SSH handshake timed out after 1000 ms$/);
+    expectClear(
+      err,
+      /^could not connect to root@127\.0\.0\.1:\d+ after 2 attempts: SSH handshake timed out after 1000 ms$/,
+    );
     // Two 1 s dials and the 250 ms back-off between them (the message names the 2 attempts):
     // never sooner than 2 s, and it took 2.0 s here. The upper bound is 5× the budget, since a
     // shared 2-core machine can hold up timers and the proxy by seconds.
@@ -308,7 +362,14 @@ describe("a slow link (150 ms each way, plus a tbf rate limit on the sandbox's v
     await docker.ping();
     proxy.stall();
     const started = Date.now();
-    const errs = await Promise.all([docker.listNetworks(), docker.info(), docker.ping()].map((p) => p.then(() => undefined, (e: unknown) => e)));
+    const errs = await Promise.all(
+      [docker.listNetworks(), docker.info(), docker.ping()].map((p) =>
+        p.then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      ),
+    );
     const ms = Date.now() - started;
     proxy.resume();
     for (const err of errs) {

@@ -41,55 +41,67 @@ describe("a re-dial after a reset enforces the host key the session verified", (
   it.each([
     ["trust on first use", undefined],
     ["a pinned key", "pinned"],
-  ])("with %s: the password never reaches the other key's sshd, and the error is a host-key mismatch or a connection error", async (_what, pin) => {
-    const relay = new Relay(h.port);
-    const port = await relay.start();
-    const transport = new Transport();
-    try {
-      const s = spec(port, {
-        user: h.dockerUser,
-        privateKey: undefined,
-        password: h.dockerUserPassword,
-        hostKey: pin ? h.hostPublicKey : undefined,
-      });
-      const docker = transport.docker(s);
-      await docker.ping();
-      expect(transport.pool.session(s).hostKey?.fingerprint).toBe(h.hostKeyFingerprint);
-      // Reset the connection as the next channel opens; the re-dial reaches an sshd with another key.
-      relay.onNext("up", () => {
-        relay.switchTo(h.otherKeyPort);
-        relay.resetAll();
-      });
-      const err = await docker.listNetworks().then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(err).toBeDefined();
-      expect(err instanceof HostKeyMismatchError || (err instanceof ConnectionError && !(err instanceof HostKeyMismatchError))).toBe(true);
-      expect(err).not.toBeInstanceOf(DockerUnavailableError);
-      // Dial again on purpose: refused on the host key, before any credential.
-      const again = await transport.pool.session(s).connect().then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(again).toBeInstanceOf(HostKeyMismatchError);
-      const otherPorts = relay.dials.filter((d) => d.upstream === h.otherKeyPort).map((d) => d.localPort);
-      expect(otherPorts.length).toBeGreaterThan(0);
-      const log = join(h.stateDir, "sshd-otherkey.log");
-      // sshd logs each connection's end; wait (bounded) until every one is there.
-      for (let i = 0; i < 50; i++) {
+  ])(
+    "with %s: the password never reaches the other key's sshd, and the error is a host-key mismatch or a connection error",
+    async (_what, pin) => {
+      const relay = new Relay(h.port);
+      const port = await relay.start();
+      const transport = new Transport();
+      try {
+        const s = spec(port, {
+          user: h.dockerUser,
+          privateKey: undefined,
+          password: h.dockerUserPassword,
+          hostKey: pin ? h.hostPublicKey : undefined,
+        });
+        const docker = transport.docker(s);
+        await docker.ping();
+        expect(transport.pool.session(s).hostKey?.fingerprint).toBe(h.hostKeyFingerprint);
+        // Reset the connection as the next channel opens; the re-dial reaches an sshd with another key.
+        relay.onNext("up", () => {
+          relay.switchTo(h.otherKeyPort);
+          relay.resetAll();
+        });
+        const err = await docker.listNetworks().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err).toBeDefined();
+        expect(
+          err instanceof HostKeyMismatchError ||
+            (err instanceof ConnectionError && !(err instanceof HostKeyMismatchError)),
+        ).toBe(true);
+        expect(err).not.toBeInstanceOf(DockerUnavailableError);
+        // Dial again on purpose: refused on the host key, before any credential.
+        const again = await transport.pool
+          .session(s)
+          .connect()
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        expect(again).toBeInstanceOf(HostKeyMismatchError);
+        const otherPorts = relay.dials.filter((d) => d.upstream === h.otherKeyPort).map((d) => d.localPort);
+        expect(otherPorts.length).toBeGreaterThan(0);
+        const log = join(h.stateDir, "sshd-otherkey.log");
+        // sshd logs each connection's end; wait (bounded) until every one is there.
+        for (let i = 0; i < 50; i++) {
+          const lines = logLinesFor(log, otherPorts);
+          if (
+            otherPorts.every((p) => lines.some((l) => l.includes(` port ${p}`) && /closed|Disconnected|reset/i.test(l)))
+          )
+            break;
+          await sleep(100);
+        }
         const lines = logLinesFor(log, otherPorts);
-        if (otherPorts.every((p) => lines.some((l) => l.includes(` port ${p}`) && /closed|Disconnected|reset/i.test(l)))) break;
-        await sleep(100);
+        expect(lines.some((l) => l.includes("Connection from"))).toBe(true);
+        expect(lines.filter((l) => /password|Accepted|Failed|authenticat/i.test(l))).toEqual([]);
+      } finally {
+        transport.closeAll();
+        await relay.close();
       }
-      const lines = logLinesFor(log, otherPorts);
-      expect(lines.some((l) => l.includes("Connection from"))).toBe(true);
-      expect(lines.filter((l) => /password|Accepted|Failed|authenticat/i.test(l))).toEqual([]);
-    } finally {
-      transport.closeAll();
-      await relay.close();
-    }
-  });
+    },
+  );
 });
 
 describe("a server with MaxSessions 10 that refuses stream-local forwarding", () => {
@@ -99,10 +111,14 @@ describe("a server with MaxSessions 10 that refuses stream-local forwarding", ()
       const s = spec(h.limitedPort);
       const docker = transport.docker(s);
       const session = transport.pool.session(s);
-      const calls = Array.from({ length: 40 }, (_, i) => (i % 2 ? docker.listNetworks().then(() => "ok") : docker.ping()));
+      const calls = Array.from({ length: 40 }, (_, i) =>
+        i % 2 ? docker.listNetworks().then(() => "ok") : docker.ping(),
+      );
       const cmd = session.run(["id", "-u"], 10_000);
       const results = await Promise.allSettled([...calls, cmd]);
-      const failed = results.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason));
+      const failed = results
+        .filter((r) => r.status === "rejected")
+        .map((r) => String((r as PromiseRejectedResult).reason));
       expect(failed).toEqual([]);
       await session.probing;
       expect(session.streamLocalRefused).toBe(true);
@@ -220,18 +236,21 @@ describe("host-key algorithm", () => {
     ["RSA", () => h.hostRsaPublicKey, "ssh-rsa "],
     ["ECDSA", () => h.hostEcdsaPublicKey, "ecdsa-sha2-nistp256 "],
     ["ed25519", () => h.hostPublicKey, "ssh-ed25519 "],
-  ])("a server with RSA, ECDSA and ed25519 keys and a pinned %s key: the pinned key is negotiated", async (_t, key, prefix) => {
-    const transport = new Transport();
-    try {
-      const s = spec(h.multiKeyPort, { hostKey: key() });
-      expect(await transport.docker(s).ping()).toBe("OK");
-      const seen = transport.pool.session(s).hostKey!;
-      expect(seen.publicKey.startsWith(prefix)).toBe(true);
-      expect(seen.publicKey).toBe(key());
-    } finally {
-      transport.closeAll();
-    }
-  });
+  ])(
+    "a server with RSA, ECDSA and ed25519 keys and a pinned %s key: the pinned key is negotiated",
+    async (_t, key, prefix) => {
+      const transport = new Transport();
+      try {
+        const s = spec(h.multiKeyPort, { hostKey: key() });
+        expect(await transport.docker(s).ping()).toBe("OK");
+        const seen = transport.pool.session(s).hostKey!;
+        expect(seen.publicKey.startsWith(prefix)).toBe(true);
+        expect(seen.publicKey).toBe(key());
+      } finally {
+        transport.closeAll();
+      }
+    },
+  );
 
   it("a re-dial after trust on first use negotiates the key first seen", async () => {
     const transport = new Transport();

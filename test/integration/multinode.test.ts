@@ -61,8 +61,6 @@ function run(node: Node, name: string, network: string): void {
   nodeDocker(node, "run", "-d", "--name", name, "--network", network, nodes.image, "sleep", "600");
 }
 
-
-
 function removeContainers(node: Node, ...names: string[]): void {
   nodeDockerOk(node, "rm", "-f", ...names);
 }
@@ -103,7 +101,11 @@ describe("multi-node swarm", () => {
       .map((l) => l.trimEnd())
       .sort();
     expect(listed).toEqual(
-      [`${manager.swarmNodeId} ${manager.name} Leader`, `${workerA.swarmNodeId} ${workerA.name} `, `${workerB.swarmNodeId} ${workerB.name} `]
+      [
+        `${manager.swarmNodeId} ${manager.name} Leader`,
+        `${workerA.swarmNodeId} ${workerA.name} `,
+        `${workerB.swarmNodeId} ${workerB.name} `,
+      ]
         .map((l) => l.trimEnd())
         .sort(),
     );
@@ -120,7 +122,13 @@ describe("multi-node swarm", () => {
     const [a, b, c, d] = [`${P}-a`, `${P}-b`, `${P}-c`, `${P}-d`];
     try {
       const { type, driver, scope, attachable, networkId } = state;
-      expect({ type, driver, scope, attachable, networkId }).toEqual({ type: "swarm", driver: "overlay", scope: "swarm", attachable: true, networkId: id });
+      expect({ type, driver, scope, attachable, networkId }).toEqual({
+        type: "swarm",
+        driver: "overlay",
+        scope: "swarm",
+        attachable: true,
+        networkId: id,
+      });
 
       // One container on each worker, started against the workers' own daemons.
       run(workerA, a, overlay);
@@ -186,7 +194,10 @@ describe("multi-node swarm", () => {
       const readB = await t.ctl.destination.read(onB.id, onB.state);
       expect(readA?.id).toBe(onA.id);
       expect(readB?.id).toBe(onB.id);
-      expect(t.ctl.destination.diff(onA.id, readA!.state, t.checkDestination(servers[1]!, { network, type: "standalone" })).changes).toBe(false);
+      expect(
+        t.ctl.destination.diff(onA.id, readA!.state, t.checkDestination(servers[1]!, { network, type: "standalone" }))
+          .changes,
+      ).toBe(false);
       // Removing one leaves the other alone.
       await t.ctl.destination.delete(onA.id, onA.state);
       expect(networksNamed(workerA, network)).toEqual([]);

@@ -3,7 +3,15 @@
 // someone else's network, and a failed create that leaves nothing behind.
 // Against the real dockerd behind the test host's sshd.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConflictError, LABEL_MANAGED, LABEL_OWNER, LABEL_OWNER_ID, type DestinationInputs, type DestinationState, type ServerState } from "../../provider";
+import {
+  ConflictError,
+  LABEL_MANAGED,
+  LABEL_OWNER,
+  LABEL_OWNER_ID,
+  type DestinationInputs,
+  type DestinationState,
+  type ServerState,
+} from "../../provider";
 import { ownerIdOf } from "../../provider/destination/ownership";
 import { harness } from "../support/controllers";
 import { cleanup, docker, dockerOk, testHost, uniq, type TestHost } from "../support/testhost";
@@ -13,7 +21,11 @@ let server: ServerState;
 const t = harness();
 const P = uniq("dyown");
 
-function inspect(name: string): { Id: string; Labels: Record<string, string>; Containers: Record<string, { Name: string }> | null } {
+function inspect(name: string): {
+  Id: string;
+  Labels: Record<string, string>;
+  Containers: Record<string, { Name: string }> | null;
+} {
   return JSON.parse(docker("network", "inspect", name))[0];
 }
 
@@ -35,7 +47,9 @@ function runContainer(name: string): void {
 }
 
 function networksOf(container: string): string[] {
-  return Object.keys(JSON.parse(docker("inspect", "-f", "{{json .NetworkSettings.Networks}}", container)) as Record<string, unknown>);
+  return Object.keys(
+    JSON.parse(docker("inspect", "-f", "{{json .NetworkSettings.Networks}}", container)) as Record<string, unknown>,
+  );
 }
 
 beforeAll(async () => {
@@ -51,7 +65,12 @@ describe("an owner two stacks cannot share", () => {
   it("a stack with the same project and stack names in another backend (another Server id) neither takes over nor removes the network", async () => {
     const network = `${P}-twin`;
     const owner = "itest/stack/twin";
-    const a = await t.createDestination(server, { network, owner, serverId: "server-in-backend-a", type: "standalone" });
+    const a = await t.createDestination(server, {
+      network,
+      owner,
+      serverId: "server-in-backend-a",
+      type: "standalone",
+    });
     const bInputs = t.checkDestination(server, { network, owner, serverId: "server-in-backend-b", type: "standalone" });
     const err = await t.ctl.destination.create(bInputs).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConflictError);
@@ -68,12 +87,15 @@ describe("an owner two stacks cannot share", () => {
     expect(dockerOk("network", "inspect", network)).toBe(false);
   });
 
-  it("two components of one stack each declaring Destination(\"net\") are two owners", async () => {
+  it('two components of one stack each declaring Destination("net") are two owners', async () => {
     const network = `${P}-comp`;
     const owner = "itest/stack/net";
-    const urn = (component: string) => `urn:pulumi:stack::itest::${component}$pulumi-nodejs:dynamic/dockyard:Destination::net`;
+    const urn = (component: string) =>
+      `urn:pulumi:stack::itest::${component}$pulumi-nodejs:dynamic/dockyard:Destination::net`;
     const a = await t.createDestination(server, { network, owner, resourceUrn: urn("app:A"), type: "standalone" });
-    const err = await t.createDestination(server, { network, owner, resourceUrn: urn("app:B"), type: "standalone" }).catch((e: unknown) => e);
+    const err = await t
+      .createDestination(server, { network, owner, resourceUrn: urn("app:B"), type: "standalone" })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConflictError);
     expect(inspect(network).Id).toBe(a.id);
     expect(inspect(network).Labels[LABEL_OWNER_ID]).toBe(a.state.ownerId);
@@ -95,7 +117,12 @@ describe("a destination recorded before owner ids (no ownerId in its state)", ()
     const network = `${P}-legacy`;
     const inputs = t.checkDestination(server, { network, type: "standalone", labels: { tier: "web" } });
     // The network as 0.1.0 labelled it, re-created (new id) while nobody looked.
-    const id = handMade(network, { tier: "web", [LABEL_MANAGED]: "true", "dockyard.destination": network, [LABEL_OWNER]: inputs.owner });
+    const id = handMade(network, {
+      tier: "web",
+      [LABEL_MANAGED]: "true",
+      "dockyard.destination": network,
+      [LABEL_OWNER]: inputs.owner,
+    });
     const { serverId: _s, resourceUrn: _u, ...old } = inputs;
     const legacy = recorded(old as DestinationInputs, "0".repeat(64), { labels: { tier: "web" } });
     const refreshed = await t.ctl.destination.read("0".repeat(64), legacy);
@@ -111,7 +138,11 @@ describe("a destination recorded before owner ids (no ownerId in its state)", ()
     const inputs = t.checkDestination(server, { network, type: "standalone" });
     const { serverId: _s, resourceUrn: _u, ...old } = inputs;
     const legacy = recorded(old as DestinationInputs, "0".repeat(64));
-    const id = handMade(network, { [LABEL_MANAGED]: "true", [LABEL_OWNER]: inputs.owner, [LABEL_OWNER_ID]: "f".repeat(32) });
+    const id = handMade(network, {
+      [LABEL_MANAGED]: "true",
+      [LABEL_OWNER]: inputs.owner,
+      [LABEL_OWNER_ID]: "f".repeat(32),
+    });
     expect(await t.ctl.destination.read("0".repeat(64), legacy)).toBeUndefined();
     await t.ctl.destination.delete(id, { ...legacy, networkId: id });
     expect(inspect(network).Id).toBe(id);
@@ -144,7 +175,12 @@ describe("refresh and update never act on someone else's network", () => {
   it("nor one made by hand where an adopted network was", async () => {
     const network = `${P}-adopted`;
     handMade(network, { team: "ops" });
-    const { id, state } = await t.createDestination(server, { network, type: "standalone", adopt: true, labels: { team: "ops" } });
+    const { id, state } = await t.createDestination(server, {
+      network,
+      type: "standalone",
+      adopt: true,
+      labels: { team: "ops" },
+    });
     expect(state.adopted).toBe(true);
     docker("network", "rm", network);
     const stranger = handMade(network, { team: "ops" });
@@ -177,7 +213,9 @@ describe("a create that fails half-way", () => {
     const network = `${P}-half`;
     const proxy = `${P}-half-proxy`;
     runContainer(proxy);
-    const err = await t.createDestination(server, { network, type: "standalone", connect: [proxy, `${P}-ghost`] }).catch((e: unknown) => e);
+    const err = await t
+      .createDestination(server, { network, type: "standalone", connect: [proxy, `${P}-ghost`] })
+      .catch((e: unknown) => e);
     expect((err as Error).message).toContain(`container '${P}-ghost' named in connect does not exist`);
     expect((err as Error).message).not.toMatch(/left on the server/);
     expect(dockerOk("network", "inspect", network)).toBe(false);

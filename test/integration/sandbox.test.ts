@@ -44,7 +44,8 @@ function traces(d: SandboxDescription, pids: number[]): string[] {
   if (existsSync(`/run/netns/${d.ns}`)) out.push(`namespace ${d.ns}`);
   if (existsSync(`/sys/class/net/${d.hostIf}`)) out.push(`link ${d.hostIf}`);
   if (existsSync(d.dir)) out.push(`directory ${d.dir}`);
-  for (const p of pids.filter(alive)) out.push(`process ${p} (${readFileSync(`/proc/${p}/cmdline`, "utf8").replace(/\0/g, " ").trim()})`);
+  for (const p of pids.filter(alive))
+    out.push(`process ${p} (${readFileSync(`/proc/${p}/cmdline`, "utf8").replace(/\0/g, " ").trim()})`);
   return out;
 }
 
@@ -60,7 +61,10 @@ async function until(what: string, ok: () => boolean, ms = 60_000): Promise<void
 function sandboxOf(pid: number): { d: SandboxDescription; pids: number[] } {
   const d = JSON.parse(sandboxCli("create", "--dockerd", "--owner", String(pid))) as SandboxDescription;
   const dockerd = pidIn(`${d.dir}/dockerd.pid`);
-  const containerd = execFileSync("pgrep", ["-P", String(dockerd), "-x", "containerd"], { encoding: "utf8" }).trim().split(/\s+/).map(Number);
+  const containerd = execFileSync("pgrep", ["-P", String(dockerd), "-x", "containerd"], { encoding: "utf8" })
+    .trim()
+    .split(/\s+/)
+    .map(Number);
   const pids = [pidIn(`${d.dir}/sshd.pid`), dockerd, ...containerd];
   expect(pids.every(alive)).toBe(true);
   expect(traces(d, pids)).toHaveLength(3 + pids.length);
@@ -100,11 +104,16 @@ describe("a sandbox never outlives its run", () => {
   }, 180_000);
 
   it("a stray dyrel- namespace and its processes, with no sandbox directory, are removed too", async () => {
-    const ns = `dyrel-${Math.floor(Math.random() * 0xffffff).toString(16).padStart(6, "0")}`;
+    const ns = `dyrel-${Math.floor(Math.random() * 0xffffff)
+      .toString(16)
+      .padStart(6, "0")}`;
     execFileSync("ip", ["netns", "add", ns]);
     const stray = spawn("ip", ["netns", "exec", ns, "sleep", "600"], { stdio: "ignore" });
     owners.push(stray);
-    await until("the stray process in its namespace", () => execFileSync("ip", ["netns", "pids", ns], { encoding: "utf8" }).trim() !== "");
+    await until(
+      "the stray process in its namespace",
+      () => execFileSync("ip", ["netns", "pids", ns], { encoding: "utf8" }).trim() !== "",
+    );
     const next = new Sandbox();
     made.push(next);
     expect(existsSync(`/run/netns/${ns}`)).toBe(false);

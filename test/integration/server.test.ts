@@ -44,7 +44,12 @@ describe("Server over SSH", () => {
   });
 
   it("connects with a password", async () => {
-    const { state } = await t.createServer({ host: h.host, port: h.port, user: h.dockerUser, password: h.dockerUserPassword });
+    const { state } = await t.createServer({
+      host: h.host,
+      port: h.port,
+      user: h.dockerUser,
+      password: h.dockerUserPassword,
+    });
     expectFacts(state);
   });
 
@@ -107,7 +112,12 @@ describe("Server over SSH", () => {
       expect((err as HostKeyMismatchError).expected).toBe(state.hostKeyFingerprint);
       expect((err as Error).message).toContain(state.hostKeyFingerprint);
       // An update without a hostKey keeps enforcing the recorded one.
-      const upd = await j.ctl.server.update(id, state, { ...j.ctl.server.check(undefined, { ...rootServer(h), port: sshd.port, dialErrorLimit: 1, description: "x" }).inputs }).catch((e: unknown) => e);
+      const upd = await j.ctl.server
+        .update(id, state, {
+          ...j.ctl.server.check(undefined, { ...rootServer(h), port: sshd.port, dialErrorLimit: 1, description: "x" })
+            .inputs,
+        })
+        .catch((e: unknown) => e);
       expect(upd).toBeInstanceOf(HostKeyMismatchError);
     } finally {
       sshd.stop();
@@ -116,7 +126,12 @@ describe("Server over SSH", () => {
   });
 
   it("works as a non-root user in the docker group", async () => {
-    const { state } = await t.createServer({ host: h.host, port: h.port, user: h.dockerUser, privateKey: read(h.dockerUserKey) });
+    const { state } = await t.createServer({
+      host: h.host,
+      port: h.port,
+      user: h.dockerUser,
+      privateKey: read(h.dockerUserKey),
+    });
     expectFacts(state);
   });
 
@@ -162,7 +177,12 @@ describe("Server over SSH", () => {
 
   it("updates connection settings in place (new port, new credentials) and keeps enforcing the host key", async () => {
     const { id, state } = await t.rootServer(h);
-    const news = t.ctl.server.check(undefined, { host: h.host, port: h.sparePort, user: h.dockerUser, password: h.dockerUserPassword }).inputs;
+    const news = t.ctl.server.check(undefined, {
+      host: h.host,
+      port: h.sparePort,
+      user: h.dockerUser,
+      password: h.dockerUserPassword,
+    }).inputs;
     const diff = t.ctl.server.diff(id, state, news);
     expect(diff.replaces).toEqual([]);
     expect(diff.updates).toEqual(expect.arrayContaining(["port", "user", "privateKey", "password"]));

@@ -1,6 +1,13 @@
 import { createServer, type Server as NetServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConnectionError, DockyardError, MAX_CHANNELS, TimeoutError, Transport, type ConnectionSpec } from "../../provider";
+import {
+  ConnectionError,
+  DockyardError,
+  MAX_CHANNELS,
+  TimeoutError,
+  Transport,
+  type ConnectionSpec,
+} from "../../provider";
 import { DelayProxy } from "../support/sandbox";
 import { rootSpec, testHost, testhost, type TestHost } from "../support/testhost";
 
@@ -23,7 +30,9 @@ describe("one pooled SSH connection per server", () => {
       const nets = await docker.listNetworks();
       expect(nets.some((n) => n.Name === "bridge")).toBe(true);
     }
-    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 ? docker.inspectNetwork("bridge") : docker.ping())));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => (i % 2 ? docker.inspectNetwork("bridge") : docker.ping())),
+    );
     expect(results).toHaveLength(200);
     const m = transport.pool.metrics;
     expect(m.handshakes).toBe(1);
@@ -90,11 +99,16 @@ describe("failures end in errors within their timeouts, never hangs", () => {
   it("gives up on a server that never completes the handshake after perDialTimeout × dialErrorLimit", async () => {
     const t = new Transport();
     const started = Date.now();
-    const err = await t.docker(spec(silentPort, { perDialTimeout: 1, dialErrorLimit: 2 })).ping().catch((e: unknown) => e);
+    const err = await t
+      .docker(spec(silentPort, { perDialTimeout: 1, dialErrorLimit: 2 }))
+      .ping()
+      .catch((e: unknown) => e);
     const elapsed = Date.now() - started;
     t.closeAll();
     expect(err).toBeInstanceOf(TimeoutError);
-    expect((err as Error).message).toMatch(/^could not connect to root@127\.0\.0\.1:\d+ after 2 attempts: SSH handshake timed out after 1000 ms$/);
+    expect((err as Error).message).toMatch(
+      /^could not connect to root@127\.0\.0\.1:\d+ after 2 attempts: SSH handshake timed out after 1000 ms$/,
+    );
     // The budget: two 1 s dials and the 250 ms back-off between them (the message names the 2
     // attempts); it took about 2.1 s here. The bound is 5× the budget because a shared 2-core
     // machine can hold up timers by seconds; dialling on past the budget would still pass it.

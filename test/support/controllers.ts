@@ -1,5 +1,11 @@
 import { expect } from "vitest";
-import { createControllers, type Controllers, type DestinationInputs, type DestinationState, type ServerState } from "../../provider";
+import {
+  createControllers,
+  type Controllers,
+  type DestinationInputs,
+  type DestinationState,
+  type ServerState,
+} from "../../provider";
 import { rootServer, type TestHost } from "./testhost";
 
 export interface HarnessOptions {
@@ -30,7 +36,11 @@ export function harness(opts: HarnessOptions = {}) {
       return this.createServer(rootServer(h, extra));
     },
     /** A destination's checked inputs, with what the SDK derives from the server and the resource filled in. */
-    checkDestination(server: ServerState, news: Record<string, unknown>, olds?: Record<string, unknown>): DestinationInputs {
+    checkDestination(
+      server: ServerState,
+      news: Record<string, unknown>,
+      olds?: Record<string, unknown>,
+    ): DestinationInputs {
       const name = String(news.network ?? "dest");
       const checked = ctl.destination.check(olds, {
         connection: server.connection,
@@ -45,7 +55,10 @@ export function harness(opts: HarnessOptions = {}) {
       expect(checked.failures).toEqual([]);
       return checked.inputs;
     },
-    async createDestination(server: ServerState, news: Record<string, unknown>): Promise<{ id: string; state: DestinationState }> {
+    async createDestination(
+      server: ServerState,
+      news: Record<string, unknown>,
+    ): Promise<{ id: string; state: DestinationState }> {
       return ctl.destination.create(this.checkDestination(server, news));
     },
     close() {

@@ -42,7 +42,15 @@
  * change) just before it is handled. `daemon.calls` records every call.
  */
 import { createHash, randomBytes } from "node:crypto";
-import type { ContainerInspect, Daemons, EngineApi, NetworkCreateBody, NetworkInspect, SystemInfo, VersionInfo } from "../../provider/engine-api";
+import type {
+  ContainerInspect,
+  Daemons,
+  EngineApi,
+  NetworkCreateBody,
+  NetworkInspect,
+  SystemInfo,
+  VersionInfo,
+} from "../../provider/engine-api";
 import {
   ConflictError,
   ConnectionError,
@@ -77,7 +85,9 @@ export function mapAnswer(target: string, what: string, answer: DaemonAnswer): D
   const text = answer.json.message;
   if (answer.statusCode === 404) return new NotFoundError(`${target}: ${what}: ${text}`, { cause: answer });
   if (answer.statusCode === 409) return new ConflictError(409, `${target}: ${what}: ${text}`, { cause: answer });
-  return new DockerApiError(answer.statusCode, `${target}: ${what}: Docker answered ${answer.statusCode}: ${text}`, { cause: answer });
+  return new DockerApiError(answer.statusCode, `${target}: ${what}: Docker answered ${answer.statusCode}: ${text}`, {
+    cause: answer,
+  });
 }
 
 /** How the daemon names the call in its errors, as `DockerClient` does. */
@@ -125,7 +135,10 @@ export interface Hang {
   release(error?: unknown): void;
 }
 
-type Endpoints = Record<string, { Name: string; EndpointID: string; MacAddress: string; IPv4Address: string; IPv6Address: string }>;
+type Endpoints = Record<
+  string,
+  { Name: string; EndpointID: string; MacAddress: string; IPv4Address: string; IPv6Address: string }
+>;
 
 interface NetRecord {
   Id: string;
@@ -210,7 +223,12 @@ export class FakeDaemon implements EngineApi {
   readonly calls: Call[] = [];
   swarmRole: "manager" | "worker" | "none";
   readonly nodeId: string;
-  readonly options: Required<Pick<FakeDaemonOptions, "uniqueNames" | "allocationInspects" | "lingerAfterLastEndpoint" | "localPool" | "swarmPool">>;
+  readonly options: Required<
+    Pick<
+      FakeDaemonOptions,
+      "uniqueNames" | "allocationInspects" | "lingerAfterLastEndpoint" | "localPool" | "swarmPool"
+    >
+  >;
   versionInfo: VersionInfo & { MinAPIVersion?: string };
   /** Extra `/info` fields (the swarm part is derived from the role). */
   infoExtra: SystemInfo;
@@ -241,10 +259,21 @@ export class FakeDaemon implements EngineApi {
       Components: [],
       ...opts.version,
     } as VersionInfo & { MinAPIVersion?: string };
-    this.infoExtra = { OperatingSystem: "Debian GNU/Linux 12 (bookworm)", OSType: "linux", Architecture: "x86_64", KernelVersion: "6.1.0-fake", NCPU: 2, MemTotal: 4 * 2 ** 30, ...opts.info };
+    this.infoExtra = {
+      OperatingSystem: "Debian GNU/Linux 12 (bookworm)",
+      OSType: "linux",
+      Architecture: "x86_64",
+      KernelVersion: "6.1.0-fake",
+      NCPU: 2,
+      MemTotal: 4 * 2 ** 30,
+      ...opts.info,
+    };
     this.predefined("none", "null", []);
     this.predefined("host", "host", []);
-    if (opts.defaultBridge ?? true) this.predefined("bridge", "bridge", [{ Subnet: this.freeSubnet("local") }], { "com.docker.network.bridge.default_bridge": "true" });
+    if (opts.defaultBridge ?? true)
+      this.predefined("bridge", "bridge", [{ Subnet: this.freeSubnet("local") }], {
+        "com.docker.network.bridge.default_bridge": "true",
+      });
     if (this.swarmRole !== "none") this.joinSwarm();
   }
 
@@ -302,7 +331,8 @@ export class FakeDaemon implements EngineApi {
     const was = this.swarmRole;
     this.swarmRole = role;
     if (was === "none" && role !== "none") this.joinSwarm();
-    if (role === "none") for (const n of [...this.networks.values()]) if (n.Scope === "swarm") this.networks.delete(n.Id);
+    if (role === "none")
+      for (const n of [...this.networks.values()]) if (n.Scope === "swarm") this.networks.delete(n.Id);
   }
 
   /** The network (by id, name or id prefix) as a snapshot, or undefined. */
@@ -441,17 +471,26 @@ export class FakeDaemon implements EngineApi {
   }
 
   disconnectContainer(networkId: string, container: string, force: boolean): Promise<void> {
-    return this.handle("disconnectContainer", [networkId, container, force], () => this.disconnect(networkId, container, force));
+    return this.handle("disconnectContainer", [networkId, container, force], () =>
+      this.disconnect(networkId, container, force),
+    );
   }
 
   inspectContainer(name: string): Promise<ContainerInspect> {
     return this.handle("inspectContainer", [name], () => {
       const c = this.containerOr404(name);
       const networks = Object.fromEntries(
-        [...this.networks.values()].filter((n) => n.endpoints.has(c.Id)).map((n) => [n.Name, { NetworkID: n.Id, EndpointID: n.endpoints.get(c.Id)!.EndpointID }]),
+        [...this.networks.values()]
+          .filter((n) => n.endpoints.has(c.Id))
+          .map((n) => [n.Name, { NetworkID: n.Id, EndpointID: n.endpoints.get(c.Id)!.EndpointID }]),
       );
       // Only what Dockyard could read of it; dockerode's type describes far more.
-      return { Id: c.Id, Name: `/${c.Name}`, State: { Running: true, Status: "running" }, NetworkSettings: { Networks: networks } } as unknown as ContainerInspect;
+      return {
+        Id: c.Id,
+        Name: `/${c.Name}`,
+        State: { Running: true, Status: "running" },
+        NetworkSettings: { Networks: networks },
+      } as unknown as ContainerInspect;
     });
   }
 
@@ -467,7 +506,13 @@ export class FakeDaemon implements EngineApi {
       Swarm:
         role === "none"
           ? { LocalNodeState: "inactive", ControlAvailable: false, NodeID: "" }
-          : { LocalNodeState: "active", ControlAvailable: role === "manager", NodeID: this.nodeId, Nodes: 1, Managers: role === "manager" ? 1 : 0 },
+          : {
+              LocalNodeState: "active",
+              ControlAvailable: role === "manager",
+              NodeID: this.nodeId,
+              Nodes: 1,
+              Managers: role === "manager" ? 1 : 0,
+            },
     };
   }
 
@@ -482,14 +527,22 @@ export class FakeDaemon implements EngineApi {
     }
   }
 
-  private predefined(name: string, driver: string, config: NetRecord["IPAM"]["Config"], options: Record<string, string> = {}): NetRecord {
+  private predefined(
+    name: string,
+    driver: string,
+    config: NetRecord["IPAM"]["Config"],
+    options: Record<string, string> = {},
+  ): NetRecord {
     const net = this.record(name, { Driver: driver, Scope: "local", Options: options, Config: config });
     net.predefined = name !== "docker_gwbridge";
     this.networks.set(net.Id, net);
     return net;
   }
 
-  private record(name: string, o: { Driver: string; Scope: string; Options: Record<string, string>; Config: NetRecord["IPAM"]["Config"] }): NetRecord {
+  private record(
+    name: string,
+    o: { Driver: string; Scope: string; Options: Record<string, string>; Config: NetRecord["IPAM"]["Config"] },
+  ): NetRecord {
     this.clock += 1000;
     return {
       Id: o.Scope === "swarm" ? swarmId() : hex(32),
@@ -518,10 +571,15 @@ export class FakeDaemon implements EngineApi {
     const byId = all.find((n) => n.Id === idOrName);
     if (byId) return byId;
     const byName = all.filter((n) => n.Name === idOrName);
-    if (byName.length > 1) throw new DaemonAnswer(400, `${byName.length} matches found based on name: network ${idOrName} is ambiguous`);
+    if (byName.length > 1)
+      throw new DaemonAnswer(400, `${byName.length} matches found based on name: network ${idOrName} is ambiguous`);
     if (byName[0]) return byName[0];
     const byPrefix = idOrName ? all.filter((n) => n.Id.startsWith(idOrName)) : [];
-    if (byPrefix.length > 1) throw new DaemonAnswer(400, `network ${idOrName} is ambiguous (${byPrefix.length} matches found based on ID prefix)`);
+    if (byPrefix.length > 1)
+      throw new DaemonAnswer(
+        400,
+        `network ${idOrName} is ambiguous (${byPrefix.length} matches found based on ID prefix)`,
+      );
     if (byPrefix[0]) return byPrefix[0];
     throw new DaemonAnswer(404, `network ${idOrName} not found`);
   }
@@ -536,7 +594,10 @@ export class FakeDaemon implements EngineApi {
     } catch (err) {
       // A node in a swarm asks the swarm for a network it does not know.
       if (err instanceof DaemonAnswer && err.statusCode === 404 && this.swarmRole !== "none") {
-        throw new DaemonAnswer(500, `Could not attach to network ${idOrName}: rpc error: code = NotFound desc = network ${idOrName} not found`);
+        throw new DaemonAnswer(
+          500,
+          `Could not attach to network ${idOrName}: rpc error: code = NotFound desc = network ${idOrName} not found`,
+        );
       }
       throw err;
     }
@@ -545,7 +606,11 @@ export class FakeDaemon implements EngineApi {
   private findContainer(ref: string): FakeContainer | undefined {
     const name = ref.replace(/^\//, "");
     const all = [...this.containers.values()];
-    return all.find((c) => c.Id === ref) ?? all.find((c) => c.Name === name) ?? (ref.length > 0 ? all.find((c) => c.Id.startsWith(ref)) : undefined);
+    return (
+      all.find((c) => c.Id === ref) ??
+      all.find((c) => c.Name === name) ??
+      (ref.length > 0 ? all.find((c) => c.Id.startsWith(ref)) : undefined)
+    );
   }
 
   private containerOr404(ref: string): FakeContainer {
@@ -564,7 +629,13 @@ export class FakeDaemon implements EngineApi {
     const containers: Endpoints = {};
     for (const [id, e] of n.endpoints) containers[id] = { ...e, Name: this.containers.get(id)?.Name ?? e.Name };
     if (n.Scope === "swarm" && n.endpoints.size > 0 && !n.Ingress) {
-      containers[`lb-${n.Name}`] = { Name: `${n.Name}-endpoint`, EndpointID: hex(32), MacAddress: "02:42:0a:00:00:ff", IPv4Address: "", IPv6Address: "" };
+      containers[`lb-${n.Name}`] = {
+        Name: `${n.Name}-endpoint`,
+        EndpointID: hex(32),
+        MacAddress: "02:42:0a:00:00:ff",
+        IPv4Address: "",
+        IPv6Address: "",
+      };
     }
     const unallocated = allocationView && n.unallocatedInspects > 0;
     const out = {
@@ -597,9 +668,11 @@ export class FakeDaemon implements EngineApi {
 
   private list(filters: Record<string, string[]> | undefined): NetworkInspect[] {
     const known = ["name", "id", "label", "driver", "scope", "type", "dangling"];
-    for (const k of Object.keys(filters ?? {})) if (!known.includes(k)) throw new DaemonAnswer(400, `Invalid filter '${k}'`);
+    for (const k of Object.keys(filters ?? {}))
+      if (!known.includes(k)) throw new DaemonAnswer(400, `Invalid filter '${k}'`);
     const f = filters ?? {};
-    const any = (values: string[] | undefined, test: (v: string) => boolean) => !values || values.length === 0 || values.some(test);
+    const any = (values: string[] | undefined, test: (v: string) => boolean) =>
+      !values || values.length === 0 || values.some(test);
     return [...this.networks.values()]
       .filter((n) => any(f.name, (v) => n.Name.includes(v)))
       .filter((n) => any(f.id, (v) => n.Id.startsWith(v)))
@@ -644,19 +717,28 @@ export class FakeDaemon implements EngineApi {
   private create(body: NetworkCreateBody): string {
     const driver = body.Driver || "bridge";
     const scope = driver === "overlay" ? "swarm" : "local";
-    if (["bridge", "host", "none", "ingress"].includes(body.Name) && [...this.networks.values()].some((n) => n.predefined && n.Name === body.Name)) {
+    if (
+      ["bridge", "host", "none", "ingress"].includes(body.Name) &&
+      [...this.networks.values()].some((n) => n.predefined && n.Name === body.Name)
+    ) {
       throw new DaemonAnswer(403, `operation is not permitted on predefined ${body.Name} network `);
     }
     if (scope === "swarm" && this.swarmRole !== "manager") {
       throw this.swarmRole === "none"
-        ? new DaemonAnswer(500, `This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.`)
+        ? new DaemonAnswer(
+            500,
+            `This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.`,
+          )
         : new DaemonAnswer(
             503,
             "This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state. Please run this command on a manager node or promote the current node to a manager.",
           );
     }
     const same = [...this.networks.values()].filter((n) => n.Name === body.Name);
-    if (same.length && (scope === "swarm" || same.some((n) => n.Scope === "swarm") || body.CheckDuplicate || this.options.uniqueNames)) {
+    if (
+      same.length &&
+      (scope === "swarm" || same.some((n) => n.Scope === "swarm") || body.CheckDuplicate || this.options.uniqueNames)
+    ) {
       throw new DaemonAnswer(409, `network with name ${body.Name} already exists`);
     }
     const space = scope === "swarm" ? "swarm" : "local";
@@ -680,11 +762,16 @@ export class FakeDaemon implements EngineApi {
     const hasV4 = config.some((c) => !c.Subnet?.includes(":"));
     if (!hasV4) {
       const free = this.freeSubnet(space);
-      if (!free) throw new DaemonAnswer(400, "could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network");
+      if (!free)
+        throw new DaemonAnswer(
+          400,
+          "could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network",
+        );
       config.unshift({ Subnet: free, Gateway: v4(cidr(free).base + 1n) });
     }
     const options: Record<string, string> = { ...body.Options };
-    if (driver === "overlay") options["com.docker.network.driver.overlay.vxlanid_list"] = String(4096 + this.networks.size);
+    if (driver === "overlay")
+      options["com.docker.network.driver.overlay.vxlanid_list"] = String(4096 + this.networks.size);
     const net = this.record(body.Name, { Driver: driver, Scope: scope, Options: options, Config: config });
     net.EnableIPv6 = !!body.EnableIPv6;
     net.Internal = !!body.Internal;
@@ -701,7 +788,11 @@ export class FakeDaemon implements EngineApi {
     if (n.Scope === "swarm") {
       const task = n.remoteTasks[0] ?? (n.endpoints.size > 0 || n.lingering > 0 ? swarmId() : undefined);
       if (n.endpoints.size === 0 && n.lingering > 0) n.lingering--;
-      if (task) throw new DaemonAnswer(400, `rpc error: code = FailedPrecondition desc = network ${n.Id} is in use by task ${task}`);
+      if (task)
+        throw new DaemonAnswer(
+          400,
+          `rpc error: code = FailedPrecondition desc = network ${n.Id} is in use by task ${task}`,
+        );
     } else if (n.endpoints.size > 0) {
       throw new DaemonAnswer(403, `error while removing network: network ${n.Name} id ${n.Id} has active endpoints`);
     }
@@ -710,14 +801,24 @@ export class FakeDaemon implements EngineApi {
 
   private connect(n: NetRecord, c: FakeContainer): void {
     if (n.Scope === "swarm" && !n.Attachable && !n.Ingress) {
-      throw new DaemonAnswer(403, `Could not attach to network ${n.Name}: rpc error: code = PermissionDenied desc = network ${n.Name} not manually attachable`);
+      throw new DaemonAnswer(
+        403,
+        `Could not attach to network ${n.Name}: rpc error: code = PermissionDenied desc = network ${n.Name} not manually attachable`,
+      );
     }
-    if (n.endpoints.has(c.Id)) throw new DaemonAnswer(403, `endpoint with name ${c.Name} already exists in network ${n.Name}`);
+    if (n.endpoints.has(c.Id))
+      throw new DaemonAnswer(403, `endpoint with name ${c.Name} already exists in network ${n.Name}`);
     const subnet = n.IPAM.Config.find((x) => x.Subnet && !x.Subnet.includes(":"))?.Subnet;
     const base = subnet ? cidr(subnet) : undefined;
     const prefix = base ? base.prefix : 24;
     const ip = base ? `${v4(base.base + BigInt(n.endpoints.size + 2))}/${prefix}` : "";
-    n.endpoints.set(c.Id, { Name: c.Name, EndpointID: hex(32), MacAddress: "02:42:0a:00:00:02", IPv4Address: ip, IPv6Address: "" });
+    n.endpoints.set(c.Id, {
+      Name: c.Name,
+      EndpointID: hex(32),
+      MacAddress: "02:42:0a:00:00:02",
+      IPv4Address: ip,
+      IPv6Address: "",
+    });
   }
 
   private disconnect(idOrName: string, ref: string, force: boolean): void {
@@ -761,8 +862,17 @@ function serverKey(host: string, port: number): string {
 
 /** The connection settings that make two clients different, as the real pool keys its sessions. */
 function sessionKey(e: SshEndpoint): string {
-  const canon = (x: SshEndpoint): unknown => [x.host, x.port, x.user, x.privateKey ?? null, x.password ?? null, x.proxy ? canon(x.proxy) : null];
-  return createHash("sha256").update(JSON.stringify(canon(e))).digest("hex");
+  const canon = (x: SshEndpoint): unknown => [
+    x.host,
+    x.port,
+    x.user,
+    x.privateKey ?? null,
+    x.password ?? null,
+    x.proxy ? canon(x.proxy) : null,
+  ];
+  return createHash("sha256")
+    .update(JSON.stringify(canon(e)))
+    .digest("hex");
 }
 
 /**
@@ -830,7 +940,8 @@ export class FakeDaemons implements Daemons {
     }
     if (e.hostKey) {
       const expected = hostKeyFingerprint(e.hostKey);
-      if (!expected) throw new ValidationError("hostKey", "is neither an SSH public key line nor a SHA256: fingerprint");
+      if (!expected)
+        throw new ValidationError("hostKey", "is neither an SSH public key line nor a SHA256: fingerprint");
       if (expected !== s.hostKey.fingerprint) throw new HostKeyMismatchError(target, expected, s.hostKey.fingerprint);
     }
     this.seen.set(sessionKey(e), s.hostKey);

@@ -35,7 +35,10 @@ async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
 }
 
 /** Route one request to the fake; undefined when no route matches. */
-async function route(daemon: FakeDaemon, req: IncomingMessage): Promise<{ status: number; json?: unknown; text?: string } | undefined> {
+async function route(
+  daemon: FakeDaemon,
+  req: IncomingMessage,
+): Promise<{ status: number; json?: unknown; text?: string } | undefined> {
   const url = new URL(req.url ?? "/", "http://engine");
   const path = url.pathname.replace(/^\/v\d+\.\d+/, "");
   const m = req.method;
@@ -45,7 +48,10 @@ async function route(daemon: FakeDaemon, req: IncomingMessage): Promise<{ status
   if (m === "GET" && path === "/info") return { status: 200, json: await daemon.info() };
   if (m === "GET" && path === "/networks") {
     const f = url.searchParams.get("filters");
-    return { status: 200, json: await daemon.listNetworks(f ? (JSON.parse(f) as Record<string, string[]>) : undefined) };
+    return {
+      status: 200,
+      json: await daemon.listNetworks(f ? (JSON.parse(f) as Record<string, string[]>) : undefined),
+    };
   }
   if (m === "POST" && path === "/networks/create") {
     const id = await daemon.createNetwork((await body(req)) as never);
@@ -113,7 +119,12 @@ export async function serveEngine(daemon: FakeDaemon): Promise<LocalEngine> {
         );
       const session = {
         target: opts.target ?? daemon.target,
-        openDockerSocket: () => new ChannelSocket(open(), () => undefined, () => undefined),
+        openDockerSocket: () =>
+          new ChannelSocket(
+            open(),
+            () => undefined,
+            () => undefined,
+          ),
       };
       return session as unknown as DockerSocketSource;
     },

@@ -154,7 +154,18 @@ export function nodeLeftovers(): string[] {
 export function networkEvents(nodes: Nodes, name: string, since: number): string[] {
   const until = String(Math.ceil(Date.now() / 1000) + 1);
   return nodes.nodes.flatMap((n) =>
-    nodeDocker(n, "events", "--since", String(since), "--until", until, "--filter", "type=network", "--format", "{{.Action}} {{.Actor.Attributes.name}}")
+    nodeDocker(
+      n,
+      "events",
+      "--since",
+      String(since),
+      "--until",
+      until,
+      "--filter",
+      "type=network",
+      "--format",
+      "{{.Action}} {{.Actor.Attributes.name}}",
+    )
       .split("\n")
       .filter((l) => l.endsWith(` ${name}`))
       .map((l) => `${n.name}: ${l}`),

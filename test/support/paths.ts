@@ -11,7 +11,11 @@ export const repoRoot: string = findRepoRoot(__dirname);
 function findRepoRoot(from: string): string {
   for (let dir = from; ; dir = path.dirname(dir)) {
     const manifest = path.join(dir, "package.json");
-    if (fs.existsSync(manifest) && (JSON.parse(fs.readFileSync(manifest, "utf8")) as { name?: string }).name === "pulumi-dockyard") return dir;
+    if (
+      fs.existsSync(manifest) &&
+      (JSON.parse(fs.readFileSync(manifest, "utf8")) as { name?: string }).name === "pulumi-dockyard"
+    )
+      return dir;
     if (path.dirname(dir) === dir) throw new Error(`no pulumi-dockyard package.json above ${from}`);
   }
 }
@@ -33,4 +37,6 @@ const rootPackage = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json
 export const NEWEST_PULUMI: string = rootPackage.devDependencies["@pulumi/pulumi"]!;
 
 /** The floor of the peer range `^X.Y.Z` (undefined if the range is not of that form). */
-export const LOWEST_PULUMI: string | undefined = /^\^(\d+\.\d+\.\d+)$/.exec(rootPackage.peerDependencies["@pulumi/pulumi"] ?? "")?.[1];
+export const LOWEST_PULUMI: string | undefined = /^\^(\d+\.\d+\.\d+)$/.exec(
+  rootPackage.peerDependencies["@pulumi/pulumi"] ?? "",
+)?.[1];

@@ -39,7 +39,8 @@ export class ScratchSshd {
     rmSync(pidFile, { force: true });
     execFileSync("/usr/sbin/sshd", ["-f", conf, "-E", join(this.dir, "sshd.log")]);
     for (let i = 0; i < 50 && !existsSync(pidFile); i++) execFileSync("sleep", ["0.1"]);
-    if (!existsSync(pidFile)) throw new Error(`sshd did not start: ${readFileSync(join(this.dir, "sshd.log"), "utf8").slice(-500)}`);
+    if (!existsSync(pidFile))
+      throw new Error(`sshd did not start: ${readFileSync(join(this.dir, "sshd.log"), "utf8").slice(-500)}`);
     this.pid = Number(readFileSync(pidFile, "utf8").trim());
   }
 

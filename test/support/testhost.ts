@@ -102,7 +102,10 @@ export function dockerOk(...args: string[]): boolean {
 }
 
 export function testhost(...args: string[]): string {
-  return execFileSync(join(repoRoot, "scripts", "testhost"), args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  return execFileSync(join(repoRoot, "scripts", "testhost"), args, {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
 /** Remove networks and containers whose names start with a prefix. */

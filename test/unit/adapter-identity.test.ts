@@ -5,7 +5,13 @@
 // before, so recorded stacks keep their networks. Pure logic: no transport.
 import { describe, expect, it } from "vitest";
 import type * as pulumi from "@pulumi/pulumi";
-import { DestinationController, type DestinationInputs, type Daemons, type EngineApi, type NetworkCreateBody } from "../../provider";
+import {
+  DestinationController,
+  type DestinationInputs,
+  type Daemons,
+  type EngineApi,
+  type NetworkCreateBody,
+} from "../../provider";
 import { checkDestination } from "../../provider/destination/destination-check";
 import { ownerFromUrn } from "../../provider/destination/ownership";
 import { contextForUrn, parseUrn } from "../../provider/operation-context";
@@ -18,8 +24,17 @@ const unreachable: Daemons = {
   },
   hostKeySeen: () => undefined,
 };
-const connection = { host: "10.9.8.7", port: 22, user: "root", password: "pw", dockerSocket: "/var/run/docker.sock", perDialTimeout: 15, dialErrorLimit: 10 };
-const urnOf = (name: string, parents = "") => `urn:pulumi:dev::proj::${parents}pulumi-nodejs:dynamic/dockyard:Destination::${name}`;
+const connection = {
+  host: "10.9.8.7",
+  port: 22,
+  user: "root",
+  password: "pw",
+  dockerSocket: "/var/run/docker.sock",
+  perDialTimeout: 15,
+  dialErrorLimit: 10,
+};
+const urnOf = (name: string, parents = "") =>
+  `urn:pulumi:dev::proj::${parents}pulumi-nodejs:dynamic/dockyard:Destination::${name}`;
 /** What the SDK's Destination sends now: no owner. */
 const sent = (name: string) => ({
   connection,
@@ -31,7 +46,10 @@ const sent = (name: string) => ({
 const logs: string[] = [];
 const dynamic = adapt(new DestinationController(unreachable, (m) => logs.push(m)), (props) => props?.resourceUrn);
 
-async function dynamicCheck(news: Record<string, unknown>, olds: Record<string, unknown> = {}): Promise<DestinationInputs> {
+async function dynamicCheck(
+  news: Record<string, unknown>,
+  olds: Record<string, unknown> = {},
+): Promise<DestinationInputs> {
   const r = (await dynamic.check!(olds, news)) as pulumi.dynamic.CheckResult;
   expect(r.failures ?? []).toEqual([]);
   return r.inputs as DestinationInputs;
@@ -49,7 +67,11 @@ describe("a URN", () => {
   });
   it("gives the context its name and type, and nothing more while it is not known", () => {
     const log = () => undefined;
-    expect(contextForUrn(urnOf("web"), log)).toMatchObject({ urn: urnOf("web"), name: "web", type: "pulumi-nodejs:dynamic/dockyard:Destination" });
+    expect(contextForUrn(urnOf("web"), log)).toMatchObject({
+      urn: urnOf("web"),
+      name: "web",
+      type: "pulumi-nodejs:dynamic/dockyard:Destination",
+    });
     const unknown = contextForUrn(UNKNOWN, log);
     expect(unknown.name).toBeUndefined();
     expect(unknown.type).toBeUndefined();
@@ -73,7 +95,9 @@ describe("the dynamic adapter derives a Destination's owner from its URN", () =>
     // Every checked input is the same, so what stacks recorded before compares equal: no diff.
     expect(now).toEqual(before.inputs);
     const olds = before.inputs as unknown as Record<string, unknown>;
-    expect(await dynamicCheck(sent("web"), olds)).toEqual(checkDestination(olds, { ...sent("web"), owner: "proj/dev/web" }).inputs);
+    expect(await dynamicCheck(sent("web"), olds)).toEqual(
+      checkDestination(olds, { ...sent("web"), owner: "proj/dev/web" }).inputs,
+    );
   });
 
   it("keeps the owner recorded at creation (0.1.0's state has no URN)", async () => {
@@ -108,13 +132,26 @@ describe("the dynamic adapter derives a Destination's owner from its URN", () =>
         bodies.push(body);
         return "n1";
       },
-      inspectNetwork: async () => ({ Id: "n1", Name: bodies[0]!.Name, Driver: "bridge", Scope: "local", Labels: bodies[0]!.Labels }),
+      inspectNetwork: async () => ({
+        Id: "n1",
+        Name: bodies[0]!.Name,
+        Driver: "bridge",
+        Scope: "local",
+        Labels: bodies[0]!.Labels,
+      }),
     } as unknown as EngineApi;
-    const creating = adapt(new DestinationController({ docker: () => daemon, hostKeySeen: () => undefined }), (props) => props?.resourceUrn);
+    const creating = adapt(
+      new DestinationController({ docker: () => daemon, hostKeySeen: () => undefined }),
+      (props) => props?.resourceUrn,
+    );
     const inputs = await dynamicCheck({ ...sent("web"), network: "web-net" });
     await creating.create(inputs as unknown as Record<string, unknown>);
     expect(bodies).toHaveLength(1);
-    expect(bodies[0]!.Labels).toMatchObject({ "dockyard.managed": "true", "dockyard.destination": "web", "dockyard.owner": "proj/dev/web" });
+    expect(bodies[0]!.Labels).toMatchObject({
+      "dockyard.managed": "true",
+      "dockyard.destination": "web",
+      "dockyard.owner": "proj/dev/web",
+    });
     expect(logs).toEqual([]);
   });
 });

@@ -143,8 +143,16 @@ describe("Server: malformed input fails naming the field, and nothing reaches a 
     ["proxy.privateKey not a key", { proxy: { host: "jump", privateKey: "nope" } }, "proxy.privateKey"],
     ["proxy with an unknown field", { proxy: { host: "jump", privateKey: key.private, hots: "x" } }, "proxy.hots"],
     ["proxy as a list", { proxy: [] }, "proxy"],
-    ["proxy with a dockerSocket", { proxy: { host: "jump", privateKey: key.private, dockerSocket: "/x" } }, "proxy.dockerSocket"],
-    ["proxy with a jump host of its own", { proxy: { host: "jump", privateKey: key.private, proxy: { host: "j2" } } }, "proxy.proxy"],
+    [
+      "proxy with a dockerSocket",
+      { proxy: { host: "jump", privateKey: key.private, dockerSocket: "/x" } },
+      "proxy.dockerSocket",
+    ],
+    [
+      "proxy with a jump host of its own",
+      { proxy: { host: "jump", privateKey: key.private, proxy: { host: "j2" } } },
+      "proxy.proxy",
+    ],
     ["proxy.port as a word", { proxy: { host: "jump", port: "x", privateKey: key.private } }, "proxy.port"],
     // unknown fields
     ["a field in the wrong case", { Host: "x" }, "Host"],
@@ -162,7 +170,8 @@ describe("Server: malformed input fails naming the field, and nothing reaches a 
 
   it.each(cases)("%s", async (_title, override, field) => {
     const news = { ...ok(), ...override };
-    for (const k of Object.keys(news)) if (news[k as keyof typeof news] === undefined) delete news[k as keyof typeof news];
+    for (const k of Object.keys(news))
+      if (news[k as keyof typeof news] === undefined) delete news[k as keyof typeof news];
     expectNamed(await engineLike("server", news), field);
   });
 
@@ -170,7 +179,15 @@ describe("Server: malformed input fails naming the field, and nothing reaches a 
 });
 
 describe("Destination: malformed input fails naming the field, and nothing reaches a server", () => {
-  const connection = () => ({ host: "127.0.0.1", port: trapPort, user: "root", privateKey: key.private, dockerSocket: "/var/run/docker.sock", perDialTimeout: 2, dialErrorLimit: 1 });
+  const connection = () => ({
+    host: "127.0.0.1",
+    port: trapPort,
+    user: "root",
+    privateKey: key.private,
+    dockerSocket: "/var/run/docker.sock",
+    perDialTimeout: 2,
+    dialErrorLimit: 1,
+  });
   const ok = () => ({
     connection: connection(),
     serverName: "web-1",
@@ -202,7 +219,11 @@ describe("Destination: malformed input fails naming the field, and nothing reach
     ["a swarm network name with a dot", { type: "swarm", network: "prod.v2" }, "network"],
     ["a swarm network name ending in a dash", { type: "swarm", network: "prod-" }, "network"],
     ["a swarm network name of 64 characters", { type: "swarm", network: "a".repeat(64) }, "network"],
-    ["a swarm network (the default on a manager) named with a dot", { serverSwarmRole: "manager", network: "prod.v2" }, "network"],
+    [
+      "a swarm network (the default on a manager) named with a dot",
+      { serverSwarmRole: "manager", network: "prod.v2" },
+      "network",
+    ],
     // type
     ["type in another case", { type: "Swarm" }, "type"],
     ["type named after the driver", { type: "bridge" }, "type"],
@@ -226,7 +247,11 @@ describe("Destination: malformed input fails naming the field, and nothing reach
     ["ipRange with a /33", { subnet: "10.1.0.0/16", ipRange: "10.1.0.0/33" }, "ipRange"],
     ["an IPv6 gateway in an IPv4 subnet", { subnet: "10.1.0.0/24", gateway: "fd00::1" }, "gateway"],
     ["ipv6Gateway without an ipv6Subnet", { ipv6: true, ipv6Gateway: "fd00::1" }, "ipv6Gateway"],
-    ["ipv6IpRange outside the ipv6Subnet", { ipv6: true, ipv6Subnet: "fd00:1::/64", ipv6IpRange: "fd00:2::/80" }, "ipv6IpRange"],
+    [
+      "ipv6IpRange outside the ipv6Subnet",
+      { ipv6: true, ipv6Subnet: "fd00:1::/64", ipv6IpRange: "fd00:2::/80" },
+      "ipv6IpRange",
+    ],
     ["ipv6 as a word", { ipv6: "yes", ipv6Subnet: "fd00::/64" }, "ipv6"],
     // labels
     ["a label value null", { labels: { tier: null } }, "labels.tier"],
@@ -247,7 +272,11 @@ describe("Destination: malformed input fails naming the field, and nothing reach
     ["driverOptions as a list", { driverOptions: [] }, "driverOptions"],
     ["a driver option key with a space", { driverOptions: { "bad key": "x" } }, "driverOptions.bad key"],
     ["a driver option value of 1,025 characters", { driverOptions: { k: huge(1025) } }, "driverOptions.k"],
-    ["a driver option naming a host bridge", { driverOptions: { "com.docker.network.bridge.name": "docker0" } }, "driverOptions.com.docker.network.bridge.name"],
+    [
+      "a driver option naming a host bridge",
+      { driverOptions: { "com.docker.network.bridge.name": "docker0" } },
+      "driverOptions.com.docker.network.bridge.name",
+    ],
     ["driverOptions as a string", { driverOptions: "opt=1" }, "driverOptions"],
     ["mtu as a word", { mtu: "abc" }, "mtu"],
     ["mtu of a million", { mtu: 1e6 }, "mtu"],
@@ -281,17 +310,37 @@ describe("Destination: malformed input fails naming the field, and nothing reach
     ["connection.port as a string", { connection: { ...connection(), port: "22" } }, "connection.port"],
     ["connection as a list", { connection: [] }, "connection"],
     ["connection without dialErrorLimit", { connection: withoutLimit }, "connection.dialErrorLimit"],
-    ["connection.dialErrorLimit a fraction", { connection: { ...connection(), dialErrorLimit: 1.5 } }, "connection.dialErrorLimit"],
-    ["connection.perDialTimeout zero", { connection: { ...connection(), perDialTimeout: 0 } }, "connection.perDialTimeout"],
+    [
+      "connection.dialErrorLimit a fraction",
+      { connection: { ...connection(), dialErrorLimit: 1.5 } },
+      "connection.dialErrorLimit",
+    ],
+    [
+      "connection.perDialTimeout zero",
+      { connection: { ...connection(), perDialTimeout: 0 } },
+      "connection.perDialTimeout",
+    ],
     ["connection without a user", { connection: withoutUser }, "connection.user"],
     ["connection.user with a space", { connection: { ...connection(), user: "ro ot" } }, "connection.user"],
     ["connection.host with a space", { connection: { ...connection(), host: "a b" } }, "connection.host"],
     ["connection.port of 70,000", { connection: { ...connection(), port: 70000 } }, "connection.port"],
-    ["connection.dockerSocket relative", { connection: { ...connection(), dockerSocket: "docker.sock" } }, "connection.dockerSocket"],
+    [
+      "connection.dockerSocket relative",
+      { connection: { ...connection(), dockerSocket: "docker.sock" } },
+      "connection.dockerSocket",
+    ],
     ["connection.privateKey as a number", { connection: { ...connection(), privateKey: 5 } }, "connection.privateKey"],
-    ["connection.proxy without dialErrorLimit", { connection: { ...connection(), proxy: withoutLimit } }, "connection.proxy.dialErrorLimit"],
+    [
+      "connection.proxy without dialErrorLimit",
+      { connection: { ...connection(), proxy: withoutLimit } },
+      "connection.proxy.dialErrorLimit",
+    ],
     ["connection.proxy as a string", { connection: { ...connection(), proxy: "jump" } }, "connection.proxy"],
-    ["serverId missing for a destination given a Server", { serverId: undefined, daemon: { host: "127.0.0.1", dockerSocket: "/var/run/docker.sock" } }, "serverId"],
+    [
+      "serverId missing for a destination given a Server",
+      { serverId: undefined, daemon: { host: "127.0.0.1", dockerSocket: "/var/run/docker.sock" } },
+      "serverId",
+    ],
     ["serverId as a number", { serverId: 5 }, "serverId"],
     ["resourceUrn missing", { resourceUrn: undefined }, "resourceUrn"],
     ["resourceUrn empty", { resourceUrn: "" }, "resourceUrn"],

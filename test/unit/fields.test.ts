@@ -5,8 +5,18 @@ import { describe, expect, it } from "vitest";
 import { DESTINATION_FIELDS } from "../../provider/destination/destination-fields";
 import type { Field } from "../../provider/fields";
 import { ENDPOINT_FIELDS, SERVER_FIELDS } from "../../provider/server/server-fields";
-import { DESTINATION_INPUT_KEYS, DESTINATION_REPLACE_KEYS, DESTINATION_SECRET_KEYS, IPAM_KEYS } from "../../provider/destination/destination-types";
-import { ENDPOINT_KEYS, SERVER_INPUT_KEYS, SERVER_REPLACE_KEYS, SERVER_SECRET_KEYS } from "../../provider/server/server-types";
+import {
+  DESTINATION_INPUT_KEYS,
+  DESTINATION_REPLACE_KEYS,
+  DESTINATION_SECRET_KEYS,
+  IPAM_KEYS,
+} from "../../provider/destination/destination-types";
+import {
+  ENDPOINT_KEYS,
+  SERVER_INPUT_KEYS,
+  SERVER_REPLACE_KEYS,
+  SERVER_SECRET_KEYS,
+} from "../../provider/server/server-types";
 
 describe("key lists derived from the field tables", () => {
   it("keep the Server's lists", () => {
@@ -27,7 +37,17 @@ describe("key lists derived from the field tables", () => {
     expect(SERVER_SECRET_KEYS).toEqual(["privateKey", "privateKeyPassword", "password", "proxy", "connection"]);
   });
   it("keep the Destination's lists", () => {
-    const replacing = ["network", "type", "attachable", "internal", "ipv6", ...IPAM_KEYS, "mtu", "driverOptions", "labels"];
+    const replacing = [
+      "network",
+      "type",
+      "attachable",
+      "internal",
+      "ipv6",
+      ...IPAM_KEYS,
+      "mtu",
+      "driverOptions",
+      "labels",
+    ];
     expect([...DESTINATION_REPLACE_KEYS]).toEqual(replacing);
     expect(DESTINATION_INPUT_KEYS).toEqual(["name", ...replacing, "connect", "adopt", "force"]);
     expect(DESTINATION_SECRET_KEYS).toEqual(["connection"]);
@@ -46,7 +66,8 @@ describe("the field tables", () => {
     expect(new Set(names).size).toBe(names.length);
     for (const f of table) {
       expect(f.doc.trim().length, f.name).toBeGreaterThan(10);
-      if (f.change === "replaces" && !ENDPOINT_FIELDS.some((e) => e.name === f.name)) expect(f.doc, f.name).toMatch(/[Rr]eplaces/);
+      if (f.change === "replaces" && !ENDPOINT_FIELDS.some((e) => e.name === f.name))
+        expect(f.doc, f.name).toMatch(/[Rr]eplaces/);
       if (f.change === "updates") expect(f.doc, f.name).not.toMatch(/\bReplaces\.$/);
     }
   });
@@ -58,9 +79,14 @@ function sdkDocs(file: string, containers: string[]): Map<string, string> {
   const src = ts.createSourceFile(path, readFileSync(path, "utf8"), ts.ScriptTarget.Latest, true);
   const docs = new Map<string, string>();
   const visit = (node: ts.Node) => {
-    if ((ts.isInterfaceDeclaration(node) || ts.isClassDeclaration(node)) && node.name && containers.includes(node.name.text)) {
+    if (
+      (ts.isInterfaceDeclaration(node) || ts.isClassDeclaration(node)) &&
+      node.name &&
+      containers.includes(node.name.text)
+    ) {
       for (const m of node.members) {
-        if (!m.name || !ts.isIdentifier(m.name) || !(ts.isPropertySignature(m) || ts.isPropertyDeclaration(m))) continue;
+        if (!m.name || !ts.isIdentifier(m.name) || !(ts.isPropertySignature(m) || ts.isPropertyDeclaration(m)))
+          continue;
         const text = ts
           .getJSDocCommentsAndTags(m)
           .map((d) => (ts.isJSDoc(d) ? (ts.getTextOfJSDocComment(d.comment) ?? "") : ""))

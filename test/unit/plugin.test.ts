@@ -16,14 +16,23 @@ const isSecret = (v: unknown) => !!v && typeof v === "object" && (v as Record<st
 
 const serverUrn = `urn:pulumi:dev::proj::${SERVER_TYPE}::web`;
 const destUrn = `urn:pulumi:dev::proj::${DESTINATION_TYPE}::prod`;
-const connection = { host: "10.9.8.7", port: 22, user: "root", password: "pw", dockerSocket: "/var/run/docker.sock", perDialTimeout: 15, dialErrorLimit: 10 };
+const connection = {
+  host: "10.9.8.7",
+  port: 22,
+  user: "root",
+  password: "pw",
+  dockerSocket: "/var/run/docker.sock",
+  perDialTimeout: 15,
+  dialErrorLimit: 10,
+};
 
 /** Every object in a JSON value that has a `description`-bearing `properties` map. */
 function propertyMaps(v: unknown, path = ""): [string, Record<string, { description?: string }>][] {
   if (!v || typeof v !== "object") return [];
   const out: [string, Record<string, { description?: string }>][] = [];
   for (const [k, x] of Object.entries(v)) {
-    if ((k === "properties" || k === "inputProperties") && x && typeof x === "object") out.push([`${path}.${k}`, x as never]);
+    if ((k === "properties" || k === "inputProperties") && x && typeof x === "object")
+      out.push([`${path}.${k}`, x as never]);
     out.push(...propertyMaps(x, `${path}.${k}`));
   }
   return out;
@@ -35,17 +44,30 @@ describe("plugin schema", () => {
     const maps = propertyMaps(s);
     expect(maps.length).toBeGreaterThanOrEqual(10);
     for (const [where, props] of maps) {
-      for (const [name, p] of Object.entries(props)) expect(p.description?.length ?? 0, `${where}.${name}`).toBeGreaterThan(5);
+      for (const [name, p] of Object.entries(props))
+        expect(p.description?.length ?? 0, `${where}.${name}`).toBeGreaterThan(5);
     }
   });
   it("comes from the field tables: inputs, outputs and secrets", () => {
-    const server = s.resources![SERVER_TYPE] as { inputProperties: Record<string, { secret?: boolean }>; properties: Record<string, unknown> };
+    const server = s.resources![SERVER_TYPE] as {
+      inputProperties: Record<string, { secret?: boolean }>;
+      properties: Record<string, unknown>;
+    };
     expect(Object.keys(server.inputProperties)).toEqual(SERVER_FIELDS.filter((f) => f.input).map((f) => f.name));
     expect(Object.keys(server.properties)).toEqual(SERVER_FIELDS.map((f) => f.name));
-    expect(Object.entries(server.inputProperties).filter(([, p]) => p.secret).map(([k]) => k)).toEqual(["privateKey", "privateKeyPassword", "password", "proxy"]);
-    const dest = s.resources![DESTINATION_TYPE] as { inputProperties: Record<string, unknown>; requiredInputs: string[] };
+    expect(
+      Object.entries(server.inputProperties)
+        .filter(([, p]) => p.secret)
+        .map(([k]) => k),
+    ).toEqual(["privateKey", "privateKeyPassword", "password", "proxy"]);
+    const dest = s.resources![DESTINATION_TYPE] as {
+      inputProperties: Record<string, unknown>;
+      requiredInputs: string[];
+    };
     // The owner and the URN come from the engine, the daemon reference and the Server's id only from the TypeScript SDK.
-    expect(Object.keys(dest.inputProperties)).toEqual((DESTINATION_FIELDS as readonly Field[]).filter((f) => f.input && !f.dynamicOnly).map((f) => f.name));
+    expect(Object.keys(dest.inputProperties)).toEqual(
+      (DESTINATION_FIELDS as readonly Field[]).filter((f) => f.input && !f.dynamicOnly).map((f) => f.name),
+    );
     expect(Object.keys(dest.inputProperties)).not.toContain("owner");
     expect(dest.requiredInputs).toEqual(["connection"]);
   });
@@ -87,7 +109,9 @@ describe("plugin check", () => {
     expect(r.failures).toEqual([]);
   });
   it("refuses an unknown resource type", async () => {
-    await expect(p.check("urn:pulumi:dev::proj::dockyard:index:Nope::x", {}, {})).rejects.toThrow(/unknown resource type/);
+    await expect(p.check("urn:pulumi:dev::proj::dockyard:index:Nope::x", {}, {})).rejects.toThrow(
+      /unknown resource type/,
+    );
   });
 });
 
@@ -95,28 +119,55 @@ describe("plugin diff", () => {
   const p = new DockyardProvider("0.1.0");
   it("is the controller's: replaces and in-place updates", async () => {
     const { inputs } = await p.check(destUrn, {}, { connection, network: "prod", labels: { a: "1" } });
-    const state = { ...(reveal(inputs) as Record<string, unknown>), networkId: "abc", driver: "bridge", scope: "local", adopted: false, subnets: [] };
-    expect(await p.diff("abc", destUrn, secret(state) as never, inputs)).toMatchObject({ changes: false, replaces: [] });
+    const state = {
+      ...(reveal(inputs) as Record<string, unknown>),
+      networkId: "abc",
+      driver: "bridge",
+      scope: "local",
+      adopted: false,
+      subnets: [],
+    };
+    expect(await p.diff("abc", destUrn, secret(state) as never, inputs)).toMatchObject({
+      changes: false,
+      replaces: [],
+    });
     const relabel = (await p.check(destUrn, inputs, { connection, network: "prod", labels: { a: "2" } })).inputs;
     expect(await p.diff("abc", destUrn, state, relabel)).toMatchObject({ changes: true, replaces: ["labels"] });
-    const rename = (await p.check(destUrn, inputs, { connection, network: "prod", labels: { a: "1" }, name: "Prod" })).inputs;
+    const rename = (await p.check(destUrn, inputs, { connection, network: "prod", labels: { a: "1" }, name: "Prod" }))
+      .inputs;
     expect(await p.diff("abc", destUrn, state, rename)).toMatchObject({ changes: true, replaces: [] });
   });
 });
-
 
 describe("import ids", () => {
   const env = { SSH_AUTH_SOCK: "/run/agent.sock" };
   it("name the network and where it is; credentials come from the agent", () => {
     expect(parseImportId("web@root@203.0.113.10:2222", env)).toEqual({
       network: "web",
-      connection: { host: "203.0.113.10", port: 2222, user: "root", agentSocketPath: "/run/agent.sock", dockerSocket: "/var/run/docker.sock", perDialTimeout: 15, dialErrorLimit: 10 },
+      connection: {
+        host: "203.0.113.10",
+        port: 2222,
+        user: "root",
+        agentSocketPath: "/run/agent.sock",
+        dockerSocket: "/var/run/docker.sock",
+        perDialTimeout: 15,
+        dialErrorLimit: 10,
+      },
     });
-    expect(parseImportId("a.b-c@deploy@[2001:db8::1]", env).connection).toMatchObject({ host: "2001:db8::1", port: 22, user: "deploy" });
+    expect(parseImportId("a.b-c@deploy@[2001:db8::1]", env).connection).toMatchObject({
+      host: "2001:db8::1",
+      port: 22,
+      user: "deploy",
+    });
   });
-  it.each(["web", "web@host", "@root@host", "web@root@", "web@bad user@host", "web@root@host:x"])("refuse %s, naming the id", (id) => {
-    expect(() => parseImportId(id, env)).toThrow(/^id: .*is not an import id of the form <network name or id>@<user>@<host>\[:<port>\]/);
-  });
+  it.each(["web", "web@host", "@root@host", "web@root@", "web@bad user@host", "web@root@host:x"])(
+    "refuse %s, naming the id",
+    (id) => {
+      expect(() => parseImportId(id, env)).toThrow(
+        /^id: .*is not an import id of the form <network name or id>@<user>@<host>\[:<port>\]/,
+      );
+    },
+  );
   it("need an agent", () => {
     expect(() => parseImportId("web@root@h", {})).toThrow(/^id: .*SSH_AUTH_SOCK/);
   });

@@ -7,7 +7,15 @@ import { checkServer } from "../../provider/server/server-check";
 
 const { server, destination } = createControllers();
 
-const connection = { host: "web1.example.com", port: 22, user: "root", password: "pw", dockerSocket: "/var/run/docker.sock", perDialTimeout: 15, dialErrorLimit: 10 };
+const connection = {
+  host: "web1.example.com",
+  port: 22,
+  user: "root",
+  password: "pw",
+  dockerSocket: "/var/run/docker.sock",
+  perDialTimeout: 15,
+  dialErrorLimit: 10,
+};
 const daemon = { host: "web1.example.com", dockerSocket: "/var/run/docker.sock", login: "sha256:aaaa" };
 
 function inputsWith(over: Record<string, unknown> = {}, olds?: Record<string, unknown>) {
@@ -27,7 +35,14 @@ function inputsWith(over: Record<string, unknown> = {}, olds?: Record<string, un
   return r.inputs;
 }
 const destInputs = inputsWith();
-const destState: DestinationState = { ...destInputs, networkId: "abc", driver: "bridge", scope: "local", adopted: false, subnets: ["172.20.0.0/16"] };
+const destState: DestinationState = {
+  ...destInputs,
+  networkId: "abc",
+  driver: "bridge",
+  scope: "local",
+  adopted: false,
+  subnets: ["172.20.0.0/16"],
+};
 
 describe("a Server update under a Destination", () => {
   it("that does not touch the login (description, name) changes nothing, though the connection is not known yet", () => {
@@ -35,12 +50,20 @@ describe("a Server update under a Destination", () => {
     expect(d).toMatchObject({ changes: false, replaces: [], updates: [] });
   });
   it("a rotated key, new port or user (another login) updates the destination in place", () => {
-    const d = destination.diff("abc", destState, inputsWith({ connection: UNKNOWN, daemon: { ...daemon, login: "sha256:bbbb" } }));
+    const d = destination.diff(
+      "abc",
+      destState,
+      inputsWith({ connection: UNKNOWN, daemon: { ...daemon, login: "sha256:bbbb" } }),
+    );
     expect(d).toMatchObject({ changes: true, replaces: [], deleteBeforeReplace: false });
     expect(d.updates).toEqual(["daemon", "connection"]);
   });
   it("a login not known yet (a key computed by another resource) is an update, never a replacement", () => {
-    const d = destination.diff("abc", destState, inputsWith({ connection: UNKNOWN, daemon: { ...daemon, login: UNKNOWN } }));
+    const d = destination.diff(
+      "abc",
+      destState,
+      inputsWith({ connection: UNKNOWN, daemon: { ...daemon, login: UNKNOWN } }),
+    );
     expect(d).toMatchObject({ changes: true, replaces: [] });
     expect(d.updates).toEqual(["daemon", "connection"]);
   });
@@ -49,21 +72,35 @@ describe("a Server update under a Destination", () => {
     expect(d.updates).toEqual(["daemon"]);
   });
   it("the same host in other letter case is the same daemon", () => {
-    const d = destination.diff("abc", destState, inputsWith({ connection: UNKNOWN, daemon: { ...daemon, host: "WEB1.Example.COM" } }));
+    const d = destination.diff(
+      "abc",
+      destState,
+      inputsWith({ connection: UNKNOWN, daemon: { ...daemon, host: "WEB1.Example.COM" } }),
+    );
     expect(d).toMatchObject({ changes: false, replaces: [] });
   });
   it("another host or socket is another daemon: replaced, the new network first (names cannot collide there)", () => {
     for (const other of [{ host: "web2.example.com" }, { dockerSocket: "/run/other.sock" }]) {
-      const d = destination.diff("abc", destState, inputsWith({ connection: UNKNOWN, daemon: { ...daemon, ...other } }));
+      const d = destination.diff(
+        "abc",
+        destState,
+        inputsWith({ connection: UNKNOWN, daemon: { ...daemon, ...other } }),
+      );
       expect(d).toMatchObject({ changes: true, replaces: ["daemon"], deleteBeforeReplace: false });
     }
   });
   it("a host or socket not known yet may be another daemon: replaced, deleting first in case it is the same", () => {
     for (const other of [{ host: UNKNOWN }, { dockerSocket: UNKNOWN }]) {
-      const d = destination.diff("abc", destState, inputsWith({ connection: UNKNOWN, daemon: { ...daemon, ...other } }));
+      const d = destination.diff(
+        "abc",
+        destState,
+        inputsWith({ connection: UNKNOWN, daemon: { ...daemon, ...other } }),
+      );
       expect(d).toMatchObject({ replaces: ["daemon"], deleteBeforeReplace: true });
     }
-    expect(destination.diff("abc", destState, inputsWith({ connection: UNKNOWN, daemon: UNKNOWN })).replaces).toEqual(["daemon"]);
+    expect(destination.diff("abc", destState, inputsWith({ connection: UNKNOWN, daemon: UNKNOWN })).replaces).toEqual([
+      "daemon",
+    ]);
   });
   it("a network name not known yet replaces and says delete-before-replace, the safe order if it turns out the same", () => {
     const d = destination.diff("abc", destState, inputsWith({ network: UNKNOWN }));
@@ -78,12 +115,26 @@ describe("a Server update under a Destination", () => {
 
 describe("a Destination recorded before the daemon field existed", () => {
   const { daemon: _dropped, ...oldInputs } = destInputs;
-  const oldState = { ...oldInputs, networkId: "abc", driver: "bridge", scope: "local", adopted: false, subnets: [] } as DestinationState;
+  const oldState = {
+    ...oldInputs,
+    networkId: "abc",
+    driver: "bridge",
+    scope: "local",
+    adopted: false,
+    subnets: [],
+  } as DestinationState;
   it("previews no change when nothing changed (no upgrade churn)", () => {
     expect(destination.diff("abc", oldState, destInputs)).toMatchObject({ changes: false });
   });
   it("falls back to the recorded connection to tell the daemon", () => {
-    const d = destination.diff("abc", oldState, inputsWith({ connection: { ...connection, host: "web2.example.com" }, daemon: { ...daemon, host: "web2.example.com" } }));
+    const d = destination.diff(
+      "abc",
+      oldState,
+      inputsWith({
+        connection: { ...connection, host: "web2.example.com" },
+        daemon: { ...daemon, host: "web2.example.com" },
+      }),
+    );
     expect(d.replaces).toEqual(["daemon"]);
   });
   it("an unknown connection with no login record to compare is an update", () => {
@@ -94,7 +145,10 @@ describe("a Destination recorded before the daemon field existed", () => {
 
 describe("Destination check", () => {
   it("keeps the server's swarm role recorded at creation, so a role not known yet is no change", () => {
-    const again = checkDestination(destInputs as unknown as Record<string, unknown>, { ...destInputs, serverSwarmRole: UNKNOWN });
+    const again = checkDestination(destInputs as unknown as Record<string, unknown>, {
+      ...destInputs,
+      serverSwarmRole: UNKNOWN,
+    });
     expect(again.inputs.serverSwarmRole).toBe("none");
   });
   it("rejects a malformed server field, naming it", () => {
@@ -111,4 +165,3 @@ describe("Server diff", () => {
     expect(d).toMatchObject({ changes: true, replaces: [], updates: ["host"] });
   });
 });
-

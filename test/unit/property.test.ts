@@ -33,13 +33,26 @@ const hostKeys = [sshKeygen("ed25519"), sshKeygen("ecdsa", { bits: 384 })].map((
 
 // ------------------------------------------------------------ field names
 
-const DESTINATION_FIELDS = ["connection", "serverName", "serverSwarmRole", "owner", "serverId", "resourceUrn", ...DESTINATION_INPUT_KEYS];
+const DESTINATION_FIELDS = [
+  "connection",
+  "serverName",
+  "serverSwarmRole",
+  "owner",
+  "serverId",
+  "resourceUrn",
+  ...DESTINATION_INPUT_KEYS,
+];
 
 /**
  * Every failure is well formed and names a known field (or a path below one),
  * or a field the input has (an unknown field is named as given, even "").
  */
-function expectWellFormed(failures: CheckFailure[], known: readonly string[], input: Record<string, unknown>, extra: string[] = []): void {
+function expectWellFormed(
+  failures: CheckFailure[],
+  known: readonly string[],
+  input: Record<string, unknown>,
+  extra: string[] = [],
+): void {
   const roots = [...known, ...extra];
   for (const f of failures) {
     expect(typeof f.property).toBe("string");
@@ -48,7 +61,10 @@ function expectWellFormed(failures: CheckFailure[], known: readonly string[], in
     const named =
       Object.keys(input).includes(f.property) ||
       roots.some((k) => f.property === k || f.property.startsWith(`${k}.`) || f.property.startsWith(`${k}[`));
-    if (!named) throw new Error(`failure names no known field: ${JSON.stringify(f)} (input keys ${Object.keys(input).join(", ")})`);
+    if (!named)
+      throw new Error(
+        `failure names no known field: ${JSON.stringify(f)} (input keys ${Object.keys(input).join(", ")})`,
+      );
   }
 }
 
@@ -99,16 +115,29 @@ const anyValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 2, arbitrary: tricky },
   { weight: 1, arbitrary: ipLike },
   { weight: 1, arbitrary: cidrLike },
-  { weight: 1, arbitrary: fc.dictionary(fc.oneof(fc.string(), tricky), fc.oneof(fc.string(), fc.integer(), fc.constant(UNKNOWN), fc.constant(null)), { maxKeys: 5 }) },
+  {
+    weight: 1,
+    arbitrary: fc.dictionary(
+      fc.oneof(fc.string(), tricky),
+      fc.oneof(fc.string(), fc.integer(), fc.constant(UNKNOWN), fc.constant(null)),
+      { maxKeys: 5 },
+    ),
+  },
   { weight: 1, arbitrary: fc.array(fc.oneof(fc.string(), fc.integer(), fc.constant(UNKNOWN)), { maxLength: 4 }) },
   { weight: 1, arbitrary: fc.integer({ min: -100_000, max: 100_000 }) },
 );
 
 /** A record where each of `fields` may be absent or hold anything, plus unknown extra keys. */
-function anyRecord(fields: readonly string[], overrides: Record<string, fc.Arbitrary<unknown>> = {}): fc.Arbitrary<Record<string, unknown>> {
+function anyRecord(
+  fields: readonly string[],
+  overrides: Record<string, fc.Arbitrary<unknown>> = {},
+): fc.Arbitrary<Record<string, unknown>> {
   const model = Object.fromEntries(fields.map((f) => [f, overrides[f] ?? anyValue]));
   return fc
-    .tuple(fc.record(model, { requiredKeys: [] }), fc.dictionary(fc.string({ maxLength: 12 }), anyValue, { maxKeys: 2 }))
+    .tuple(
+      fc.record(model, { requiredKeys: [] }),
+      fc.dictionary(fc.string({ maxLength: 12 }), anyValue, { maxKeys: 2 }),
+    )
     .map(([known, extra]) => ({ ...extra, ...known }));
 }
 
@@ -120,14 +149,18 @@ const secretText = fc.uint8Array({ minLength: 8, maxLength: 24 }).map((b) => `se
 const hostArb = fc.oneof(fc.ipV4(), fc.ipV6(), fc.domain());
 const portArb = fc.oneof(fc.integer({ min: 1, max: 65535 }), fc.integer({ min: 1, max: 65535 }).map(String));
 const userArb = fc.stringMatching(USER_PATTERN);
-const nonBlank = (max: number) => fc.string({ minLength: 1, maxLength: Math.min(max, 64) }).filter((s) => s.trim() !== "");
+const nonBlank = (max: number) =>
+  fc.string({ minLength: 1, maxLength: Math.min(max, 64) }).filter((s) => s.trim() !== "");
 // Encrypted keys are left to the example tests: each check of one runs bcrypt (~0.5 s).
 const credentialsArb = fc.oneof(
   fc.constantFrom(...plainKeys).map((k) => ({ privateKey: k.private })),
   nonBlank(4096).map((password) => ({ password })),
   fc.constant({ agentSocketPath: "/run/user/0/agent.sock" }),
 );
-const hostKeyArb = fc.oneof(fc.constantFrom(...hostKeys), fc.constantFrom(...hostKeys).map((l) => `${l} comment@host`));
+const hostKeyArb = fc.oneof(
+  fc.constantFrom(...hostKeys),
+  fc.constantFrom(...hostKeys).map((l) => `${l} comment@host`),
+);
 const endpointArb = fc
   .record(
     {
@@ -167,7 +200,13 @@ function ipv6Text(v: bigint): string {
 
 /** A v4 network with a gateway and an address range inside it. */
 const v4Arb = fc
-  .record({ addr: fc.integer({ min: 0, max: 0xffffffff }), prefix: fc.integer({ min: 8, max: 29 }), extra: fc.integer({ min: 0, max: 3 }), off: fc.nat(), sub: fc.nat() })
+  .record({
+    addr: fc.integer({ min: 0, max: 0xffffffff }),
+    prefix: fc.integer({ min: 8, max: 29 }),
+    extra: fc.integer({ min: 0, max: 3 }),
+    off: fc.nat(),
+    sub: fc.nat(),
+  })
   .map(({ addr, prefix, extra, off, sub }) => {
     const size = 2 ** (32 - prefix);
     const base = addr - (addr % size);
@@ -182,7 +221,11 @@ const v4Arb = fc
   });
 
 const v6Arb = fc
-  .record({ addr: fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }), prefix: fc.integer({ min: 16, max: 120 }), off: fc.bigInt({ min: 1n, max: 255n }) })
+  .record({
+    addr: fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }),
+    prefix: fc.integer({ min: 16, max: 120 }),
+    off: fc.bigInt({ min: 1n, max: 255n }),
+  })
   .map(({ addr, prefix, off }) => {
     const hostBits = BigInt(128 - prefix);
     const base = (addr >> hostBits) << hostBits;
@@ -191,11 +234,20 @@ const v6Arb = fc
 
 const LABEL_KEY = /^[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?$/;
 const labelsArb = fc.dictionary(
-  fc.stringMatching(LABEL_KEY).filter((k) => k.length <= 255 && !k.startsWith("dockyard.") && !k.startsWith("com.docker.")),
+  fc
+    .stringMatching(LABEL_KEY)
+    .filter((k) => k.length <= 255 && !k.startsWith("dockyard.") && !k.startsWith("com.docker.")),
   fc.string({ maxLength: 100 }),
   { maxKeys: 8 },
 );
-const connection = { host: "127.0.0.1", port: 22, user: "root", dockerSocket: "/var/run/docker.sock", perDialTimeout: 15, dialErrorLimit: 10 };
+const connection = {
+  host: "127.0.0.1",
+  port: 22,
+  user: "root",
+  dockerSocket: "/var/run/docker.sock",
+  perDialTimeout: 15,
+  dialErrorLimit: 10,
+};
 const SERVER_ID = "5a1c0e6e-0000-4000-8000-000000000001";
 const URN = "urn:pulumi:dev::proj::pulumi-nodejs:dynamic/dockyard:Destination::dest";
 const SWARM_NETWORK_NAME = /^[a-zA-Z0-9](?:[-_]*[A-Za-z0-9]+)*$/;
@@ -207,7 +259,9 @@ const swarmNameOk = (d: { network?: string; type?: string; serverSwarmRole?: str
 const validDestinationArb = fc
   .record(
     {
-      network: fc.stringMatching(NETWORK_NAME).filter((n) => n.length <= 255 && !["bridge", "host", "none", "ingress", "docker_gwbridge"].includes(n)),
+      network: fc
+        .stringMatching(NETWORK_NAME)
+        .filter((n) => n.length <= 255 && !["bridge", "host", "none", "ingress", "docker_gwbridge"].includes(n)),
       name: nonBlank(255),
       type: fc.constantFrom("standalone", "swarm"),
       serverSwarmRole: fc.constantFrom("manager", "worker", "none"),
@@ -221,13 +275,24 @@ const validDestinationArb = fc
       driverOptions: fc.dictionary(
         fc
           .stringMatching(/^[A-Za-z0-9_.-]+$/)
-          .filter((k) => k.length <= 255 && k !== "com.docker.network.driver.mtu" && k !== "com.docker.network.bridge.name" && k !== "__proto__"),
+          .filter(
+            (k) =>
+              k.length <= 255 &&
+              k !== "com.docker.network.driver.mtu" &&
+              k !== "com.docker.network.bridge.name" &&
+              k !== "__proto__",
+          ),
         fc.string({ maxLength: 50 }),
         { maxKeys: 4 },
       ),
       labels: labelsArb,
       // Not a short container id (all hex, under 12 characters): those never match what Docker reports.
-      connect: fc.uniqueArray(fc.stringMatching(/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/).filter((s) => s.length <= 255 && !/^[0-9a-f]{1,11}$/.test(s)), { maxLength: 4 }),
+      connect: fc.uniqueArray(
+        fc
+          .stringMatching(/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/)
+          .filter((s) => s.length <= 255 && !/^[0-9a-f]{1,11}$/.test(s)),
+        { maxLength: 4 },
+      ),
       adopt: fc.boolean(),
       force: fc.boolean(),
     },
@@ -235,7 +300,14 @@ const validDestinationArb = fc
   )
   .filter(swarmNameOk)
   .map(({ v4, v4parts, v6, v6gw, ...rest }) => {
-    const out: Record<string, unknown> = { connection, serverName: "web-1", owner: "proj/dev/dest", serverId: SERVER_ID, resourceUrn: URN, ...rest };
+    const out: Record<string, unknown> = {
+      connection,
+      serverName: "web-1",
+      owner: "proj/dev/dest",
+      serverId: SERVER_ID,
+      resourceUrn: URN,
+      ...rest,
+    };
     if (v4) {
       out.subnet = v4.subnet;
       for (const p of v4parts ?? []) out[p] = v4[p as "gateway" | "ipRange"];
@@ -251,10 +323,15 @@ const validDestinationArb = fc
 /** Replace a random subset of the record's fields by the engine's "unknown" placeholder. */
 function withUnknowns(arb: fc.Arbitrary<Record<string, unknown>>, keep: readonly string[] = []) {
   return arb.chain((x) =>
-    fc.subarray(Object.keys(x).filter((k) => !keep.includes(k)), { minLength: 1 }).map((ks) => ({
-      ...x,
-      ...Object.fromEntries(ks.map((k) => [k, UNKNOWN])),
-    })),
+    fc
+      .subarray(
+        Object.keys(x).filter((k) => !keep.includes(k)),
+        { minLength: 1 },
+      )
+      .map((ks) => ({
+        ...x,
+        ...Object.fromEntries(ks.map((k) => [k, UNKNOWN])),
+      })),
   );
 }
 
@@ -263,17 +340,21 @@ function withUnknowns(arb: fc.Arbitrary<Record<string, unknown>>, keep: readonly
 describe("Server check, for any input", { timeout: 60_000 }, () => {
   it("never throws, and either passes or names a known field in every failure", () => {
     fc.assert(
-      fc.property(anyRecord(SERVER_INPUT_KEYS, { proxy: fc.oneof(anyValue, anyRecord(ENDPOINT_KEYS)) }), fc.boolean(), (input, agent) => {
-        const r = checkServer(input, agent ? { SSH_AUTH_SOCK: "/tmp/agent" } : noAgent);
-        expectWellFormed(r.failures, SERVER_INPUT_KEYS, input);
-        if (r.failures.length === 0) {
-          const { host, port, user, dockerSocket } = r.inputs;
-          if (host !== UNKNOWN) expect(typeof host).toBe("string");
-          if ((port as unknown) !== UNKNOWN) expect(Number.isInteger(port) && port >= 1 && port <= 65535).toBe(true);
-          if (user !== UNKNOWN) expect(user).toMatch(USER_PATTERN);
-          if (dockerSocket !== UNKNOWN) expect(dockerSocket).toMatch(SAFE_ABSOLUTE_PATH);
-        }
-      }),
+      fc.property(
+        anyRecord(SERVER_INPUT_KEYS, { proxy: fc.oneof(anyValue, anyRecord(ENDPOINT_KEYS)) }),
+        fc.boolean(),
+        (input, agent) => {
+          const r = checkServer(input, agent ? { SSH_AUTH_SOCK: "/tmp/agent" } : noAgent);
+          expectWellFormed(r.failures, SERVER_INPUT_KEYS, input);
+          if (r.failures.length === 0) {
+            const { host, port, user, dockerSocket } = r.inputs;
+            if (host !== UNKNOWN) expect(typeof host).toBe("string");
+            if ((port as unknown) !== UNKNOWN) expect(Number.isInteger(port) && port >= 1 && port <= 65535).toBe(true);
+            if (user !== UNKNOWN) expect(user).toMatch(USER_PATTERN);
+            if (dockerSocket !== UNKNOWN) expect(dockerSocket).toMatch(SAFE_ABSOLUTE_PATH);
+          }
+        },
+      ),
       RUNS,
     );
   });
@@ -281,22 +362,33 @@ describe("Server check, for any input", { timeout: 60_000 }, () => {
   it("never echoes a key, password or passphrase in a failure", () => {
     const secretFields = fc.record(
       {
-        privateKey: fc.oneof(secretText, secretText.map((s) => `-----BEGIN OPENSSH PRIVATE KEY-----\n${s}\n-----END OPENSSH PRIVATE KEY-----\n`)),
+        privateKey: fc.oneof(
+          secretText,
+          secretText.map((s) => `-----BEGIN OPENSSH PRIVATE KEY-----\n${s}\n-----END OPENSSH PRIVATE KEY-----\n`),
+        ),
         privateKeyPassword: secretText,
-        password: fc.oneof(secretText, secretText.map((s) => s.repeat(300))),
+        password: fc.oneof(
+          secretText,
+          secretText.map((s) => s.repeat(300)),
+        ),
       },
       { requiredKeys: [] },
     );
     fc.assert(
-      fc.property(anyRecord(SERVER_INPUT_KEYS), secretFields, fc.option(secretFields), (input, secrets, proxySecrets) => {
-        const news: Record<string, unknown> = { ...input, ...secrets };
-        if (proxySecrets) news.proxy = { host: "jump", ...proxySecrets };
-        const text = JSON.stringify(checkServer(news, noAgent).failures);
-        for (const s of [...Object.values(secrets), ...Object.values(proxySecrets ?? {})]) {
-          const core = String(s).match(/sek[0-9a-f]+/)![0];
-          expect(text).not.toContain(core);
-        }
-      }),
+      fc.property(
+        anyRecord(SERVER_INPUT_KEYS),
+        secretFields,
+        fc.option(secretFields),
+        (input, secrets, proxySecrets) => {
+          const news: Record<string, unknown> = { ...input, ...secrets };
+          if (proxySecrets) news.proxy = { host: "jump", ...proxySecrets };
+          const text = JSON.stringify(checkServer(news, noAgent).failures);
+          for (const s of [...Object.values(secrets), ...Object.values(proxySecrets ?? {})]) {
+            const core = String(s).match(/sek[0-9a-f]+/)![0];
+            expect(text).not.toContain(core);
+          }
+        },
+      ),
       RUNS,
     );
   });
@@ -357,7 +449,18 @@ describe("Destination check, for any input", { timeout: 60_000 }, () => {
       fc.property(validDestinationArb, (input) => {
         const r = checkDestination(undefined, input);
         expect(r.failures).toEqual([]);
-        for (const k of ["network", "subnet", "gateway", "ipRange", "ipv6Subnet", "ipv6Gateway", "mtu", "labels", "driverOptions", "connect"]) {
+        for (const k of [
+          "network",
+          "subnet",
+          "gateway",
+          "ipRange",
+          "ipv6Subnet",
+          "ipv6Gateway",
+          "mtu",
+          "labels",
+          "driverOptions",
+          "connect",
+        ]) {
           if (input[k] !== undefined) expect((r.inputs as unknown as Record<string, unknown>)[k]).toEqual(input[k]);
         }
       }),
@@ -376,16 +479,22 @@ describe("Destination check, for any input", { timeout: 60_000 }, () => {
 
   it("is idempotent: checking checked inputs (as news, and with them as olds) passes and changes nothing", () => {
     fc.assert(
-      fc.property(fc.oneof(validDestinationArb, anyRecord(DESTINATION_INPUT_KEYS).map((x) => ({ ...base, ...x }))), (input) => {
-        const first = checkDestination(undefined, input);
-        if (first.failures.length) return;
-        const checked = first.inputs as unknown as Record<string, unknown>;
-        for (const olds of [undefined, checked]) {
-          const second = checkDestination(olds, checked);
-          expect(second.failures).toEqual([]);
-          expect(jsonEqual(second.inputs, first.inputs)).toBe(true);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          validDestinationArb,
+          anyRecord(DESTINATION_INPUT_KEYS).map((x) => ({ ...base, ...x })),
+        ),
+        (input) => {
+          const first = checkDestination(undefined, input);
+          if (first.failures.length) return;
+          const checked = first.inputs as unknown as Record<string, unknown>;
+          for (const olds of [undefined, checked]) {
+            const second = checkDestination(olds, checked);
+            expect(second.failures).toEqual([]);
+            expect(jsonEqual(second.inputs, first.inputs)).toBe(true);
+          }
+        },
+      ),
       RUNS,
     );
   });

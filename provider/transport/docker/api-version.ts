@@ -22,7 +22,10 @@ export function compareApiVersions(a: string, b: string): number {
  * longer accepts it (Docker 29 accepts nothing older than 1.44). Older
  * daemons are refused.
  */
-export function negotiateApiVersion(v: Pick<VersionInfo, "ApiVersion" | "Version"> & { MinAPIVersion?: string }, target: string): string {
+export function negotiateApiVersion(
+  v: Pick<VersionInfo, "ApiVersion" | "Version"> & { MinAPIVersion?: string },
+  target: string,
+): string {
   if (typeof v.ApiVersion !== "string" || compareApiVersions(v.ApiVersion, MIN_API_VERSION) < 0) {
     throw new UnsupportedError(
       `${target}: Docker ${v.Version} speaks Engine API ${v.ApiVersion}; ` +

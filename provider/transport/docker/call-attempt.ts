@@ -42,7 +42,9 @@ export class Attempt {
       else this.arm();
     });
     // dockerode passes the signal on for most calls but not for every one (network inspect).
-    this.controller.signal.addEventListener("abort", () => req.destroy(this.controller.signal.reason as Error), { once: true });
+    this.controller.signal.addEventListener("abort", () => req.destroy(this.controller.signal.reason as Error), {
+      once: true,
+    });
   }
 
   private arm(): void {

@@ -80,7 +80,9 @@ export class ChannelSocket extends Duplex {
     this.touch();
     const channel = this.channel;
     if (!channel) {
-      void this.ready.then((opened) => (opened ? this._write(chunk, _enc, cb) : cb(new Error("channel was not opened"))));
+      void this.ready.then((opened) =>
+        opened ? this._write(chunk, _enc, cb) : cb(new Error("channel was not opened")),
+      );
       return;
     }
     if (channel.write(chunk)) cb();

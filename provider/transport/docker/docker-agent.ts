@@ -24,7 +24,9 @@ export class SshDockerAgent extends http.Agent {
   ) {
     super({ keepAlive: true, maxSockets: MAX_CHANNELS, maxFreeSockets: MAX_CHANNELS, timeout: IDLE_CHANNEL_MS });
     // Over dial-stdio each channel is a session, and sshd caps those (MaxSessions, 10 by default).
-    Object.defineProperty(this, "maxSockets", { get: () => (socketSource.streamLocalRefused ? DIAL_STDIO_CHANNELS : MAX_CHANNELS) });
+    Object.defineProperty(this, "maxSockets", {
+      get: () => (socketSource.streamLocalRefused ? DIAL_STDIO_CHANNELS : MAX_CHANNELS),
+    });
   }
 
   /** Inspecting the agent would walk every socket, channel and the SSH client. */

@@ -76,7 +76,9 @@ export class SshDockerSockets implements DockerSocketSource {
         if (reason === undefined) {
           // No answer from sshd (the connection dropped or was reset): a
           // transport failure, reported as such; never a reason to diagnose.
-          throw new ConnectionError(session.target, `cannot open ${socketPath}: ${(err as Error).message}`, { cause: err });
+          throw new ConnectionError(session.target, `cannot open ${socketPath}: ${(err as Error).message}`, {
+            cause: err,
+          });
         }
         if (reason === OPEN_ADMINISTRATIVELY_PROHIBITED) {
           session.streamLocalRefused = true;
@@ -111,7 +113,9 @@ export class SshDockerSockets implements DockerSocketSource {
   }
 
   private forwardStreamLocal(client: Client, socketPath: string, timeoutMs: number): Promise<ClientChannel> {
-    return openChannel(this.session.target, `opening ${socketPath}`, timeoutMs, (cb) => client.openssh_forwardOutStreamLocal(socketPath, cb));
+    return openChannel(this.session.target, `opening ${socketPath}`, timeoutMs, (cb) =>
+      client.openssh_forwardOutStreamLocal(socketPath, cb),
+    );
   }
 
   private async dialStdio(client: Client, socketPath: string, timeoutMs: number): Promise<ClientChannel> {

@@ -1,8 +1,23 @@
 /** One daemon's Engine API, through dockerode over SSH channels. */
 import type http from "node:http";
 import Dockerode from "dockerode";
-import { ConflictError, ConnectionError, DockerApiError, DockyardError, NotFoundError, TimeoutError, isTransient } from "../../errors";
-import type { ContainerInspect, EngineApi, NetworkCreateBody, NetworkInspect, SystemInfo, VersionInfo } from "../../engine-api";
+import {
+  ConflictError,
+  ConnectionError,
+  DockerApiError,
+  DockyardError,
+  NotFoundError,
+  TimeoutError,
+  isTransient,
+} from "../../errors";
+import type {
+  ContainerInspect,
+  EngineApi,
+  NetworkCreateBody,
+  NetworkInspect,
+  SystemInfo,
+  VersionInfo,
+} from "../../engine-api";
 import { DEFAULTS } from "../endpoint";
 import { negotiateApiVersion } from "./api-version";
 import { Attempt, type AddRequest } from "./call-attempt";
@@ -32,7 +47,6 @@ interface SystemCalls {
 function withSignal<T extends object>(opts: T, abortSignal: AbortSignal): T {
   return Object.assign(opts, { abortSignal });
 }
-
 
 function errorText(err: { json?: unknown; reason?: string; message?: string }): string {
   const j = err.json as { message?: string } | string | Buffer | undefined;
@@ -123,17 +137,25 @@ export class DockerClient implements EngineApi {
       const text = errorText(e);
       if (e.statusCode === 404) return new NotFoundError(`${this.target}: ${what}: ${text}`, { cause: err });
       if (e.statusCode === 409) return new ConflictError(409, `${this.target}: ${what}: ${text}`, { cause: err });
-      return new DockerApiError(e.statusCode, `${this.target}: ${what}: Docker answered ${e.statusCode}: ${text}`, { cause: err });
+      return new DockerApiError(e.statusCode, `${this.target}: ${what}: Docker answered ${e.statusCode}: ${text}`, {
+        cause: err,
+      });
     }
-    return new ConnectionError(this.target, `Docker ${what} failed in transit: ${e?.message ?? String(err)}`, { cause: err });
+    return new ConnectionError(this.target, `Docker ${what} failed in transit: ${e?.message ?? String(err)}`, {
+      cause: err,
+    });
   }
 
   /** The dockerode client, speaking the negotiated API version (negotiated on first use). */
   private async api(): Promise<Dockerode> {
     if (this.apiVersion) return this.docker;
-    this.negotiated ??= this.call("version", (signal) => (this.docker as unknown as SystemCalls).version({ abortSignal: signal }), {
-      idempotent: true,
-    })
+    this.negotiated ??= this.call(
+      "version",
+      (signal) => (this.docker as unknown as SystemCalls).version({ abortSignal: signal }),
+      {
+        idempotent: true,
+      },
+    )
       .then((v) => {
         const version = negotiateApiVersion(v, this.target);
         (this.docker.modem as unknown as { version?: string }).version = `v${version}`;
@@ -148,28 +170,42 @@ export class DockerClient implements EngineApi {
   }
 
   /** A call on the negotiated API. */
-  private async on<T>(what: string, fn: (api: Dockerode, signal: AbortSignal) => Promise<T>, opts: CallOptions): Promise<T> {
+  private async on<T>(
+    what: string,
+    fn: (api: Dockerode, signal: AbortSignal) => Promise<T>,
+    opts: CallOptions,
+  ): Promise<T> {
     const api = await this.api();
     return this.call(what, (signal) => fn(api, signal), opts);
   }
 
   async ping(): Promise<string> {
-    const res = await this.on("ping", (api, signal) => (api as unknown as SystemCalls).ping({ abortSignal: signal }), { idempotent: true });
+    const res = await this.on("ping", (api, signal) => (api as unknown as SystemCalls).ping({ abortSignal: signal }), {
+      idempotent: true,
+    });
     return String(res);
   }
 
   version(): Promise<VersionInfo> {
-    return this.on("version", (api, signal) => (api as unknown as SystemCalls).version({ abortSignal: signal }), { idempotent: true });
+    return this.on("version", (api, signal) => (api as unknown as SystemCalls).version({ abortSignal: signal }), {
+      idempotent: true,
+    });
   }
 
   info(): Promise<SystemInfo> {
-    return this.on("info", (api, signal) => (api as unknown as SystemCalls).info({ abortSignal: signal }), { idempotent: true });
+    return this.on("info", (api, signal) => (api as unknown as SystemCalls).info({ abortSignal: signal }), {
+      idempotent: true,
+    });
   }
 
   listNetworks(filters?: Record<string, string[]>): Promise<NetworkInspect[]> {
-    return this.on("network list", (api, signal) => api.listNetworks({ ...(filters ? { filters } : {}), abortSignal: signal }), {
-      idempotent: true,
-    });
+    return this.on(
+      "network list",
+      (api, signal) => api.listNetworks({ ...(filters ? { filters } : {}), abortSignal: signal }),
+      {
+        idempotent: true,
+      },
+    );
   }
 
   inspectNetwork(idOrName: string): Promise<NetworkInspect> {
@@ -192,9 +228,13 @@ export class DockerClient implements EngineApi {
   }
 
   async createNetwork(body: NetworkCreateBody): Promise<string> {
-    const net = await this.on(`network create ${body.Name}`, (api, signal) => api.createNetwork({ ...body, abortSignal: signal }), {
-      idempotent: false,
-    });
+    const net = await this.on(
+      `network create ${body.Name}`,
+      (api, signal) => api.createNetwork({ ...body, abortSignal: signal }),
+      {
+        idempotent: false,
+      },
+    );
     return net.id;
   }
 
@@ -222,7 +262,9 @@ export class DockerClient implements EngineApi {
     return this.on(
       `network disconnect ${container}`,
       async (api, signal) => {
-        await api.getNetwork(encodeURIComponent(networkId)).disconnect(withSignal({ Container: container, Force: force }, signal));
+        await api
+          .getNetwork(encodeURIComponent(networkId))
+          .disconnect(withSignal({ Container: container, Force: force }, signal));
       },
       { idempotent: true },
     );

@@ -16,13 +16,23 @@ export interface RemoteStat {
  * subsystem, with `stat` run as an argv. Undefined when the path does not
  * exist. Every channel goes through the session's slots and deadlines.
  */
-export async function statRemote(session: SshSession, path: string, timeoutMs: number): Promise<RemoteStat | undefined> {
+export async function statRemote(
+  session: SshSession,
+  path: string,
+  timeoutMs: number,
+): Promise<RemoteStat | undefined> {
   if (!session.sftpUnavailable) {
     const client = await session.connect();
     let sftp: SFTPWrapper;
     try {
       sftp = await openSession(session.slots, () =>
-        openLate<SFTPWrapper>(session.target, `opening SFTP for stat ${path}`, timeoutMs, (cb) => client.sftp(cb), (s) => s.end()),
+        openLate<SFTPWrapper>(
+          session.target,
+          `opening SFTP for stat ${path}`,
+          timeoutMs,
+          (cb) => client.sftp(cb),
+          (s) => s.end(),
+        ),
       );
     } catch (err) {
       if (err instanceof DockyardError) throw err;
@@ -31,15 +41,18 @@ export async function statRemote(session: SshSession, path: string, timeoutMs: n
       return statRemote(session, path, timeoutMs);
     }
     try {
-      return await session.withDeadline(`stat ${path}`, timeoutMs, () =>
-        new Promise<RemoteStat | undefined>((resolve, reject) => {
-          sftp.stat(path, (e, st) => {
-            if (e) {
-              if ((e as { code?: number }).code === 2) resolve(undefined);
-              else reject(e);
-            } else resolve({ mode: st.mode, uid: st.uid, gid: st.gid });
-          });
-        }),
+      return await session.withDeadline(
+        `stat ${path}`,
+        timeoutMs,
+        () =>
+          new Promise<RemoteStat | undefined>((resolve, reject) => {
+            sftp.stat(path, (e, st) => {
+              if (e) {
+                if ((e as { code?: number }).code === 2) resolve(undefined);
+                else reject(e);
+              } else resolve({ mode: st.mode, uid: st.uid, gid: st.gid });
+            });
+          }),
       );
     } finally {
       sftp.end();

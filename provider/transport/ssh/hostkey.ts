@@ -24,7 +24,8 @@ export function describeHostKey(blob: Buffer): SeenHostKey {
 }
 
 const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}=?$/;
-const PUBLIC_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com|ssh-dss)\s+([A-Za-z0-9+/]+={0,2})(\s+.*)?$/;
+const PUBLIC_KEY =
+  /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com|ssh-dss)\s+([A-Za-z0-9+/]+={0,2})(\s+.*)?$/;
 
 /**
  * Normalise a `hostKey` input (a public key line or a `SHA256:` fingerprint)
@@ -43,7 +44,10 @@ export function hostKeyFingerprint(hostKey: string): string | undefined {
 }
 
 /** Host-key types an SSH client cannot negotiate (security-key types exist only for user keys in ssh2). */
-export const UNNEGOTIABLE_HOST_KEY_TYPES = ["sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com"] as const;
+export const UNNEGOTIABLE_HOST_KEY_TYPES = [
+  "sk-ssh-ed25519@openssh.com",
+  "sk-ecdsa-sha2-nistp256@openssh.com",
+] as const;
 
 /** The host-key type a public key line declares; undefined for a fingerprint or malformed text. */
 export function hostKeyType(hostKey: string): string | undefined {

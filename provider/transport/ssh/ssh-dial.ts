@@ -4,7 +4,14 @@
  */
 import { Client, type ConnectConfig, type ServerHostKeyAlgorithm } from "ssh2";
 import type { Duplex } from "node:stream";
-import { AuthenticationError, ConnectionError, DockyardError, HostKeyMismatchError, TimeoutError, ValidationError } from "../../errors";
+import {
+  AuthenticationError,
+  ConnectionError,
+  DockyardError,
+  HostKeyMismatchError,
+  TimeoutError,
+  ValidationError,
+} from "../../errors";
 import type { SshEndpoint } from "../endpoint";
 import { describeHostKey, type SeenHostKey } from "./hostkey";
 
@@ -113,9 +120,11 @@ function dialError(spec: SshEndpoint, target: string, err: unknown): DockyardErr
   const e = err as Error & { level?: string; code?: string };
   const msg = e?.message ?? String(err);
   if (e?.level === "client-authentication") {
-    const methods = [spec.privateKey ? "private key" : undefined, spec.password ? "password" : undefined, agentSocketOf(spec) ? "agent" : undefined].filter(
-      Boolean,
-    );
+    const methods = [
+      spec.privateKey ? "private key" : undefined,
+      spec.password ? "password" : undefined,
+      agentSocketOf(spec) ? "agent" : undefined,
+    ].filter(Boolean);
     return new AuthenticationError(
       target,
       `authentication refused for user '${spec.user}' (offered: ${methods.join(", ") || "nothing"}). ` +
@@ -126,7 +135,9 @@ function dialError(spec: SshEndpoint, target: string, err: unknown): DockyardErr
   if (e?.level === "client-timeout" || /Timed out while waiting for handshake/i.test(msg)) {
     return new TimeoutError(target, "SSH handshake", spec.perDialTimeout * 1000, { cause: err });
   }
-  if (/Cannot parse privateKey|Unsupported key format|no passphrase given|Bad passphrase|Encrypted private/i.test(msg)) {
+  if (
+    /Cannot parse privateKey|Unsupported key format|no passphrase given|Bad passphrase|Encrypted private/i.test(msg)
+  ) {
     const field = /passphrase/i.test(msg) ? "privateKeyPassword" : "privateKey";
     return new ValidationError(field, msg.replace(/^Cannot parse privateKey: /, "cannot be used: "));
   }

@@ -38,7 +38,9 @@ export function endpointKey(spec: SshEndpoint): string {
     e.dialErrorLimit,
     e.proxy ? canon(e.proxy) : null,
   ];
-  return createHash("sha256").update(JSON.stringify(canon(spec))).digest("hex");
+  return createHash("sha256")
+    .update(JSON.stringify(canon(spec)))
+    .digest("hex");
 }
 
 export class SshPool {

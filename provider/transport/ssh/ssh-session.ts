@@ -69,9 +69,9 @@ export class SshSession {
         const verified = this.hostKey;
         const enforced = expected ?? verified?.fingerprint;
         // Negotiate the enforced key's algorithm (a server may have several keys).
-        this.dialKeyAlgorithms =
-          (hostKeyAlgorithms(hostKey) ??
-          (verified && verified.fingerprint === enforced ? hostKeyAlgorithms(verified.publicKey) : undefined)) as ServerHostKeyAlgorithm[] | undefined;
+        this.dialKeyAlgorithms = (hostKeyAlgorithms(hostKey) ??
+          (verified && verified.fingerprint === enforced ? hostKeyAlgorithms(verified.publicKey) : undefined)) as
+          ServerHostKeyAlgorithm[] | undefined;
         this.connecting = this.dialWithRetries(enforced).finally(() => {
           this.connecting = undefined;
         });
@@ -160,7 +160,8 @@ export class SshSession {
       `forwarding to ${host}:${port}`,
       timeoutMs,
       (cb) => client.forwardOut("127.0.0.1", 0, host, port, cb),
-      (err) => new ConnectionError(this.target, `jump host cannot reach ${host}:${port}: ${err.message}`, { cause: err }),
+      (err) =>
+        new ConnectionError(this.target, `jump host cannot reach ${host}:${port}: ${err.message}`, { cause: err }),
     );
   }
 
@@ -182,7 +183,9 @@ export class SshSession {
     const channel = await openSession(this.slots, () =>
       openChannel(this.target, `running ${argv[0]}`, timeoutMs, (cb) => client.exec(shellCommand(argv), cb)),
     ).catch((err: Error) => {
-      throw err instanceof DockyardError ? err : new ConnectionError(this.target, `exec failed: ${err.message}`, { cause: err });
+      throw err instanceof DockyardError
+        ? err
+        : new ConnectionError(this.target, `exec failed: ${err.message}`, { cause: err });
     });
     return withDeadline(
       this.target,

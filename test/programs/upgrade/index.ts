@@ -11,12 +11,24 @@ import * as dockyard from "pulumi-dockyard";
 const cfg = new pulumi.Config();
 const nets = cfg.requireObject<{ web: string; svc: string; gone: string }>("networks");
 const server = new dockyard.Server("server", {
-    host: cfg.require("host"),
-    port: cfg.requireNumber("port"),
-    privateKey: cfg.requireSecret("sshKey"),
+  host: cfg.require("host"),
+  port: cfg.requireNumber("port"),
+  privateKey: cfg.requireSecret("sshKey"),
 });
-new dockyard.Destination("web", { server, type: "standalone", network: nets.web, name: "web", labels: { tier: cfg.get("webTier") ?? "front" } });
-new dockyard.Destination("svc", { server, type: "swarm", network: nets.svc, name: "svc", labels: { tier: "services" } });
+new dockyard.Destination("web", {
+  server,
+  type: "standalone",
+  network: nets.web,
+  name: "web",
+  labels: { tier: cfg.get("webTier") ?? "front" },
+});
+new dockyard.Destination("svc", {
+  server,
+  type: "swarm",
+  network: nets.svc,
+  name: "svc",
+  labels: { tier: "services" },
+});
 new dockyard.Destination("gone", { server, type: "standalone", network: nets.gone, name: "gone" });
 
 export const hostKeyFingerprint = server.hostKeyFingerprint;

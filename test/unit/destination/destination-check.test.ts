@@ -2,7 +2,14 @@ import { describe, expect, it } from "vitest";
 import { checkDestination } from "../../../provider/destination/destination-check";
 import { UNKNOWN } from "../../../provider/resource";
 
-const connection = { host: "127.0.0.1", port: 22, user: "root", dockerSocket: "/var/run/docker.sock", perDialTimeout: 15, dialErrorLimit: 10 };
+const connection = {
+  host: "127.0.0.1",
+  port: 22,
+  user: "root",
+  dockerSocket: "/var/run/docker.sock",
+  perDialTimeout: 15,
+  dialErrorLimit: 10,
+};
 const base = {
   connection,
   serverName: "web-1",
@@ -91,7 +98,10 @@ describe("Destination check", () => {
     [{ labels: "tier=web" }, "labels"],
     [{ labels: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`k${i}`, "v"])) }, "labels"],
     [{ mtu: 10 }, "mtu"],
-    [{ mtu: 1500, driverOptions: { "com.docker.network.driver.mtu": "1400" } }, "driverOptions.com.docker.network.driver.mtu"],
+    [
+      { mtu: 1500, driverOptions: { "com.docker.network.driver.mtu": "1400" } },
+      "driverOptions.com.docker.network.driver.mtu",
+    ],
     [{ driverOptions: { opt: 1 } }, "driverOptions.opt"],
     [{ connect: "proxy" }, "connect"],
     [{ connect: ["proxy; rm"] }, "connect[0]"],
@@ -162,7 +172,7 @@ describe("generated network names", () => {
     expect(generated({ serverId: "7c2d9f00-2222-4222-8222-222222222222" })).not.toBe(generated());
   });
 
-  it("differ for two components of one stack each declaring Destination(\"net\")", () => {
+  it('differ for two components of one stack each declaring Destination("net")', () => {
     const a = generated({ resourceUrn: urnOf("net", "app:A$") });
     const b = generated({ resourceUrn: urnOf("net", "app:B$") });
     expect(a).not.toBe(b);

@@ -39,7 +39,15 @@ const reset = () => new ConnectionError("root@web1:22", "connection reset by the
 describe("create, standalone", () => {
   it("creates a labelled bridge with the IPAM, MTU, options and flags asked for, and records what the daemon has", async () => {
     const w = world();
-    const inputs = w.inputs({ subnet: "10.251.7.0/24", gateway: "10.251.7.1", ipRange: "10.251.7.128/25", mtu: 1400, internal: true, labels: { tier: "web" }, driverOptions: { "com.docker.network.bridge.enable_icc": "false" } });
+    const inputs = w.inputs({
+      subnet: "10.251.7.0/24",
+      gateway: "10.251.7.1",
+      ipRange: "10.251.7.128/25",
+      mtu: 1400,
+      internal: true,
+      labels: { tier: "web" },
+      driverOptions: { "com.docker.network.bridge.enable_icc": "false" },
+    });
     const { id, state } = await w.destinations.create(inputs);
     const net = w.daemon.peek("prod")!;
     expect(net.Id).toBe(id);
@@ -50,9 +58,24 @@ describe("create, standalone", () => {
       Attachable: false,
       IPAM: { Config: [{ Subnet: "10.251.7.0/24", Gateway: "10.251.7.1", IPRange: "10.251.7.128/25" }] },
       Options: { "com.docker.network.driver.mtu": "1400", "com.docker.network.bridge.enable_icc": "false" },
-      Labels: { tier: "web", "dockyard.managed": "true", "dockyard.owner": "p/s/prod", "dockyard.destination": "prod", "dockyard.owner-id": state.ownerId },
+      Labels: {
+        tier: "web",
+        "dockyard.managed": "true",
+        "dockyard.owner": "p/s/prod",
+        "dockyard.destination": "prod",
+        "dockyard.owner-id": state.ownerId,
+      },
     });
-    expect(state).toMatchObject({ networkId: id, driver: "bridge", scope: "local", type: "standalone", adopted: false, subnets: ["10.251.7.0/24"], labels: { tier: "web" }, mtu: 1400 });
+    expect(state).toMatchObject({
+      networkId: id,
+      driver: "bridge",
+      scope: "local",
+      type: "standalone",
+      adopted: false,
+      subnets: ["10.251.7.0/24"],
+      labels: { tier: "web" },
+      mtu: 1400,
+    });
     expect(state.ownerId).toMatch(/^[0-9a-f]{32}$/);
     // What was recorded matches what exists: no spurious diff after a refresh.
     const again = await w.destinations.read(id, state);
@@ -71,7 +94,11 @@ describe("create, standalone", () => {
     w.daemon.addContainer("proxy");
     const appId = w.daemon.addContainer("app");
     const { id, state } = await w.destinations.create(w.inputs({ connect: ["proxy", appId] }));
-    expect(Object.values(w.daemon.peek(id)!.Containers ?? {}).map((c) => c.Name).sort()).toEqual(["app", "proxy"]);
+    expect(
+      Object.values(w.daemon.peek(id)!.Containers ?? {})
+        .map((c) => c.Name)
+        .sort(),
+    ).toEqual(["app", "proxy"]);
     expect(state.connect).toEqual(["proxy", appId]);
   });
 
@@ -102,7 +129,9 @@ describe("create, swarm", () => {
     const w = world({ swarm: "manager", allocationInspects: Number.MAX_SAFE_INTEGER });
     const err = await settle(w.destinations.create(w.inputs({ type: "swarm" }))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TimeoutError);
-    expect((err as Error).message).toBe("root@web1:22: allocation of network 'prod' by the swarm timed out after 15000 ms");
+    expect((err as Error).message).toBe(
+      "root@web1:22: allocation of network 'prod' by the swarm timed out after 15000 ms",
+    );
     expect(w.daemon.userNetworks()).toEqual(["docker_gwbridge"]);
   });
 
@@ -121,7 +150,9 @@ describe("create, swarm", () => {
     const w = world();
     const err = await w.destinations.create(w.inputs({ type: "swarm" })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnsupportedError);
-    expect((err as Error).message).toContain('but this server is not in a swarm. Use type: "standalone", or join the server to a swarm as a manager.');
+    expect((err as Error).message).toContain(
+      'but this server is not in a swarm. Use type: "standalone", or join the server to a swarm as a manager.',
+    );
     expect(w.daemon.callsTo("createNetwork")).toEqual([]);
   });
 
@@ -130,7 +161,9 @@ describe("create, swarm", () => {
     w.daemon.before("createNetwork", () => w.daemon.setSwarmRole("worker"));
     const err = await w.destinations.create(w.inputs({ type: "swarm" })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnsupportedError);
-    expect((err as Error).message).toBe("root@web1:22: swarm destinations must be created through a swarm manager; this server is not one.");
+    expect((err as Error).message).toBe(
+      "root@web1:22: swarm destinations must be created through a swarm manager; this server is not one.",
+    );
   });
 
   it("a network found by name while still unallocated is waited for before it is judged", async () => {
@@ -162,7 +195,9 @@ describe("create, when the name is taken", () => {
     const a = await w.destinations.create(w.inputs());
     const err = await w.destinations.create(w.inputs({ serverId: "another-backend" })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConflictError);
-    expect((err as Error).message).toContain("It carries this destination's owner name (p/s/prod) but not its owner id: it belongs to another stack");
+    expect((err as Error).message).toContain(
+      "It carries this destination's owner name (p/s/prod) but not its owner id: it belongs to another stack",
+    );
     expect(w.daemon.peek("prod")!.Id).toBe(a.id);
   });
 
@@ -190,16 +225,22 @@ describe("create, when the name is taken", () => {
   it("ours but no longer matching the inputs: refused, saying how it differs", async () => {
     const w = world();
     await w.destinations.create(w.inputs());
-    const err = await w.destinations.create(w.inputs({ internal: true, labels: { tier: "db" } })).catch((e: unknown) => e);
+    const err = await w.destinations
+      .create(w.inputs({ internal: true, labels: { tier: "db" } }))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConflictError);
-    expect((err as Error).message).toMatch(/^root@web1:22: network 'prod' exists \(id [0-9a-f]{12}\) but differs from this destination: internal: network has false; labels\.tier: network has none\. Remove it, or change the destination to match\.$/);
+    expect((err as Error).message).toMatch(
+      /^root@web1:22: network 'prod' exists \(id [0-9a-f]{12}\) but differs from this destination: internal: network has false; labels\.tier: network has none\. Remove it, or change the destination to match\.$/,
+    );
   });
 
   it("adopt: a matching unlabelled network is taken over as it is", async () => {
     const w = world();
     w.daemon.addContainer("proxy");
     const existing = w.daemon.addNetwork({ Name: "prod", Labels: { team: "ops", other: "x" } });
-    const { id, state } = await w.destinations.create(w.inputs({ adopt: true, labels: { team: "ops" }, connect: ["proxy"] }));
+    const { id, state } = await w.destinations.create(
+      w.inputs({ adopt: true, labels: { team: "ops" }, connect: ["proxy"] }),
+    );
     expect(id).toBe(existing);
     expect(state).toMatchObject({ adopted: true, labels: { team: "ops" }, connect: ["proxy"] });
     expect(state.ownerId).toMatch(/^[0-9a-f]{32}$/);
@@ -211,9 +252,13 @@ describe("create, when the name is taken", () => {
   it("adopt: a network that does not match is refused", async () => {
     const w = world();
     w.daemon.addNetwork({ Name: "prod", Internal: true, IPAM: { Config: [{ Subnet: "10.9.0.0/24" }] } });
-    const err = await w.destinations.create(w.inputs({ adopt: true, subnet: "10.9.1.0/24", mtu: 1400 })).catch((e: unknown) => e);
+    const err = await w.destinations
+      .create(w.inputs({ adopt: true, subnet: "10.9.1.0/24", mtu: 1400 }))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConflictError);
-    expect((err as Error).message).toContain("internal: network has true; subnet: network has 10.9.0.0/24; mtu: network has default");
+    expect((err as Error).message).toContain(
+      "internal: network has true; subnet: network has 10.9.0.0/24; mtu: network has default",
+    );
   });
 
   it("adopt of a swarm network through a manager", async () => {
@@ -226,10 +271,15 @@ describe("create, when the name is taken", () => {
 
   it("a name taken between the check and the create: the daemon's refusal says what to do", async () => {
     const w = world({ swarm: "manager" });
-    w.daemon.before("createNetwork", () => void w.daemon.addNetwork({ Name: "prod", Driver: "overlay", Attachable: true }));
+    w.daemon.before(
+      "createNetwork",
+      () => void w.daemon.addNetwork({ Name: "prod", Driver: "overlay", Attachable: true }),
+    );
     const err = await w.destinations.create(w.inputs({ type: "swarm" })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConflictError);
-    expect((err as Error).message).toBe("root@web1:22: a network named 'prod' already exists. Choose another name, or set adopt: true to take it over.");
+    expect((err as Error).message).toBe(
+      "root@web1:22: a network named 'prod' already exists. Choose another name, or set adopt: true to take it over.",
+    );
   });
 });
 
@@ -239,23 +289,32 @@ describe("create, when the subnet is taken", () => {
     w.daemon.addNetwork({ Name: "occupant", IPAM: { Config: [{ Subnet: "10.252.0.0/16" }] } });
     const err = await w.destinations.create(w.inputs({ subnet: "10.252.3.0/24" })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConflictError);
-    expect((err as Error).message).toBe("root@web1:22: requested subnet is taken: 'occupant' (10.252.0.0/16) overlaps 10.252.3.0/24. Choose a free subnet.");
+    expect((err as Error).message).toBe(
+      "root@web1:22: requested subnet is taken: 'occupant' (10.252.0.0/16) overlaps 10.252.3.0/24. Choose a free subnet.",
+    );
     expect(w.daemon.callsTo("createNetwork")).toEqual([]);
   });
 
   it("an IPv6 subnet is compared too", async () => {
     const w = world();
     w.daemon.addNetwork({ Name: "v6", EnableIPv6: true, IPAM: { Config: [{ Subnet: "fd00:1::/48" }] } });
-    const err = await w.destinations.create(w.inputs({ ipv6: true, ipv6Subnet: "fd00:1:0:5::/64" })).catch((e: unknown) => e);
+    const err = await w.destinations
+      .create(w.inputs({ ipv6: true, ipv6Subnet: "fd00:1:0:5::/64" }))
+      .catch((e: unknown) => e);
     expect((err as Error).message).toContain("'v6' (fd00:1::/48) overlaps fd00:1:0:5::/64");
   });
 
   it("taken between the check and the create: the daemon's 'Pool overlaps' is explained", async () => {
     const w = world();
-    w.daemon.before("createNetwork", () => void w.daemon.addNetwork({ Name: "racer", IPAM: { Config: [{ Subnet: "10.40.0.0/24" }] } }));
+    w.daemon.before(
+      "createNetwork",
+      () => void w.daemon.addNetwork({ Name: "racer", IPAM: { Config: [{ Subnet: "10.40.0.0/24" }] } }),
+    );
     const err = await w.destinations.create(w.inputs({ subnet: "10.40.0.0/24" })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConflictError);
-    expect((err as Error).message).toBe("root@web1:22: subnet 10.40.0.0/24 overlaps a network that already exists. Choose a free subnet.");
+    expect((err as Error).message).toBe(
+      "root@web1:22: subnet 10.40.0.0/24 overlaps a network that already exists. Choose a free subnet.",
+    );
   });
 
   it("the default pools exhausted: says what to do, creates nothing", async () => {
@@ -292,7 +351,9 @@ describe("create, when the link breaks at the create call", () => {
     const w = world();
     const broken = reset();
     w.daemon.fail("createNetwork", broken, { after: true });
-    w.daemon.fail("listNetworks", reset(), { match: (args) => args.length > 0 && w.daemon.callsTo("createNetwork").length > 0 });
+    w.daemon.fail("listNetworks", reset(), {
+      match: (args) => args.length > 0 && w.daemon.callsTo("createNetwork").length > 0,
+    });
     const err = await w.destinations.create(w.inputs()).catch((e: unknown) => e);
     expect(err).toBe(broken);
   });
@@ -301,7 +362,9 @@ describe("create, when the link breaks at the create call", () => {
     const w = world();
     const broken = reset();
     w.daemon.fail("createNetwork", broken);
-    w.daemon.before("listNetworks", () => void w.daemon.addNetwork({ Name: "prod" }), { match: () => w.daemon.callsTo("createNetwork").length > 0 });
+    w.daemon.before("listNetworks", () => void w.daemon.addNetwork({ Name: "prod" }), {
+      match: () => w.daemon.callsTo("createNetwork").length > 0,
+    });
     const err = await w.destinations.create(w.inputs()).catch((e: unknown) => e);
     expect(err).toBe(broken);
   });
@@ -313,7 +376,9 @@ describe("create rolls back what it made when setting it up fails", () => {
     w.daemon.addContainer("proxy");
     const err = await w.destinations.create(w.inputs({ connect: ["proxy", "ghost"] })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NotFoundError);
-    expect((err as Error).message).toBe("root@web1:22: container 'ghost' named in connect does not exist on this server.");
+    expect((err as Error).message).toBe(
+      "root@web1:22: container 'ghost' named in connect does not exist on this server.",
+    );
     expect(w.daemon.userNetworks()).toEqual([]);
     expect(w.daemon.callsTo("disconnectContainer")).toEqual([[expect.any(String), "proxy", true]]);
   });
@@ -342,11 +407,15 @@ describe("create rolls back what it made when setting it up fails", () => {
   it("a container that cannot be detached again: the network is left, and the message says so", async () => {
     const w = world();
     w.daemon.addContainer("proxy");
-    w.daemon.fail("inspectNetwork", new TimeoutError("root@web1:22", "Docker network inspect x", 30_000), { match: () => w.daemon.callsTo("connectContainer").length > 0 });
+    w.daemon.fail("inspectNetwork", new TimeoutError("root@web1:22", "Docker network inspect x", 30_000), {
+      match: () => w.daemon.callsTo("connectContainer").length > 0,
+    });
     w.daemon.fail("disconnectContainer", reset());
     const err = await w.destinations.create(w.inputs({ connect: ["proxy"] })).catch((e: unknown) => e);
     expect((err as DockyardError).code).toBe("TIMEOUT");
-    expect((err as Error).message).toMatch(/was created but setting it up failed \(Docker network inspect x timed out after 30000 ms\)\. Removing it failed too/);
+    expect((err as Error).message).toMatch(
+      /was created but setting it up failed \(Docker network inspect x timed out after 30000 ms\)\. Removing it failed too/,
+    );
     expect(w.daemon.callsTo("removeNetwork")).toEqual([]);
     expect(w.daemon.userNetworks()).toEqual(["prod"]);
   });
@@ -369,7 +438,10 @@ describe("create rolls back what it made when setting it up fails", () => {
     function failing(setup: Error): ReturnType<typeof world> {
       const w = world();
       w.daemon.fail("inspectNetwork", setup);
-      w.daemon.fail("removeNetwork", new ConnectionError("root@web1:22", "connection refused: is sshd listening on port 22?"));
+      w.daemon.fail(
+        "removeNetwork",
+        new ConnectionError("root@web1:22", "connection refused: is sshd listening on port 22?"),
+      );
       return w;
     }
 
@@ -488,7 +560,11 @@ describe("read", () => {
     const w = world();
     w.daemon.addContainer("proxy");
     w.daemon.addContainer("intruder");
-    const inputs = w.inputs({ labels: { tier: "web" }, connect: ["proxy"], driverOptions: { "com.docker.network.bridge.enable_icc": "false" } });
+    const inputs = w.inputs({
+      labels: { tier: "web" },
+      connect: ["proxy"],
+      driverOptions: { "com.docker.network.bridge.enable_icc": "false" },
+    });
     const { id, state } = await w.destinations.create(inputs);
     w.daemon.edit(id, (n) => {
       n.Labels.tier = "db";
@@ -497,7 +573,11 @@ describe("read", () => {
     w.daemon.detach(id, "proxy");
     w.daemon.attach(id, "intruder");
     const r = (await w.destinations.read(id, state))!;
-    expect(r.state).toMatchObject({ labels: { tier: "db" }, connect: [], driverOptions: { "com.docker.network.bridge.enable_icc": "true" } });
+    expect(r.state).toMatchObject({
+      labels: { tier: "db" },
+      connect: [],
+      driverOptions: { "com.docker.network.bridge.enable_icc": "true" },
+    });
     const d = w.destinations.diff(id, r.state, inputs);
     expect(d.replaces).toEqual(expect.arrayContaining(["labels", "driverOptions"]));
     expect(d.updates).toEqual(["connect"]);
@@ -525,7 +605,9 @@ describe("read", () => {
     const w = world();
     const { id, state } = await w.destinations.create(w.inputs());
     w.daemons.server("web1").up = false;
-    await expect(w.destinations.read(id, state)).rejects.toThrow(/^could not connect to root@web1:22 after 10 attempts: connection refused/);
+    await expect(w.destinations.read(id, state)).rejects.toThrow(
+      /^could not connect to root@web1:22 after 10 attempts: connection refused/,
+    );
   });
 });
 
@@ -541,7 +623,11 @@ describe("update", () => {
     const { w, id, state } = await created(["proxy", "app"]);
     const updated = await w.destinations.update(id, state, w.inputs({ connect: ["proxy", "new"], name: "renamed" }));
     expect(updated).toMatchObject({ networkId: id, connect: ["proxy", "new"], name: "renamed" });
-    expect(Object.values(w.daemon.peek(id)!.Containers!).map((c) => c.Name).sort()).toEqual(["new", "proxy"]);
+    expect(
+      Object.values(w.daemon.peek(id)!.Containers!)
+        .map((c) => c.Name)
+        .sort(),
+    ).toEqual(["new", "proxy"]);
     expect(w.daemon.callsTo("disconnectContainer")).toEqual([[id, "app", false]]);
   });
 
@@ -585,9 +671,13 @@ describe("update", () => {
     w.daemon.removeByHand("prod");
     const stranger = w.daemon.addNetwork({ Name: "prod" });
     w.daemon.attach(stranger, "app");
-    const err = await w.destinations.update(stranger, { ...state, networkId: stranger, connect: ["app"] }, w.inputs({ connect: ["proxy"] })).catch((e: unknown) => e);
+    const err = await w.destinations
+      .update(stranger, { ...state, networkId: stranger, connect: ["app"] }, w.inputs({ connect: ["proxy"] }))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConflictError);
-    expect((err as Error).message).toContain("is not this destination's: it lacks its owner labels and was not adopted");
+    expect((err as Error).message).toContain(
+      "is not this destination's: it lacks its owner labels and was not adopted",
+    );
     expect(w.daemon.callsTo("connectContainer")).toHaveLength(0);
     expect(w.daemon.callsTo("disconnectContainer")).toHaveLength(0);
   });
@@ -664,7 +754,9 @@ describe("delete", () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
     try {
       await new DestinationController(w.daemons).delete(stranger, { ...state, networkId: stranger });
-      expect(warn).toHaveBeenCalledWith(expect.stringContaining("was not created by this destination and was not adopted"));
+      expect(warn).toHaveBeenCalledWith(
+        expect.stringContaining("was not created by this destination and was not adopted"),
+      );
     } finally {
       warn.mockRestore();
     }
@@ -687,7 +779,10 @@ describe("delete", () => {
 
   it("a swarm network still in use a moment after its containers left is removed once released", async () => {
     vi.useFakeTimers();
-    const { w, id, state } = await created({ type: "swarm", connect: ["proxy"] }, { swarm: "manager", lingerAfterLastEndpoint: 3 });
+    const { w, id, state } = await created(
+      { type: "swarm", connect: ["proxy"] },
+      { swarm: "manager", lingerAfterLastEndpoint: 3 },
+    );
     await settle(w.destinations.delete(id, state));
     expect(w.daemon.peek(id)).toBeUndefined();
     expect(w.daemon.callsTo("removeNetwork")).toHaveLength(4);
@@ -708,10 +803,16 @@ describe("delete", () => {
   it("a standalone network that keeps active endpoints: gives up after 15 s", async () => {
     vi.useFakeTimers();
     const { w, id, state } = await created();
-    const inUse = () => new DockerApiError(403, `root@web1:22: network remove ${id}: Docker answered 403: error while removing network: network prod id ${id} has active endpoints`);
+    const inUse = () =>
+      new DockerApiError(
+        403,
+        `root@web1:22: network remove ${id}: Docker answered 403: error while removing network: network prod id ${id} has active endpoints`,
+      );
     for (let i = 0; i < 40; i++) w.daemon.fail("removeNetwork", inUse());
     const err = await settle(w.destinations.delete(id, state)).catch((e: unknown) => e);
-    expect((err as Error).message).toBe("root@web1:22: network 'prod' still has endpoints after 15 s. Stop or disconnect them, then run again.");
+    expect((err as Error).message).toBe(
+      "root@web1:22: network 'prod' still has endpoints after 15 s. Stop or disconnect them, then run again.",
+    );
     expect((err as DockyardError).cause).toBeInstanceOf(DockerApiError);
   });
 
@@ -741,7 +842,14 @@ describe("delete", () => {
 
 // A stand-in client (only the calls this path makes), from before the fake engine existed.
 const cutOffInputs = checkDestination(undefined, {
-  connection: { host: "h", port: 22, user: "root", dockerSocket: "/var/run/docker.sock", perDialTimeout: 15, dialErrorLimit: 10 },
+  connection: {
+    host: "h",
+    port: 22,
+    user: "root",
+    dockerSocket: "/var/run/docker.sock",
+    perDialTimeout: 15,
+    dialErrorLimit: 10,
+  },
   serverName: "web",
   serverSwarmRole: "none",
   owner: "p/s/prod",
@@ -753,7 +861,10 @@ describe("a create cut off after Docker made the network", () => {
   const target = "root@h:22";
   const created = "0123456789abcdef0123456789abcdef";
   /** A client whose link breaks right after the create call; `removeFails` decides whether the rollback gets through. */
-  function brokenAfterCreate(removeFails: boolean, failure: () => Error = () => new ConnectionError(target, "connection reset by the server")) {
+  function brokenAfterCreate(
+    removeFails: boolean,
+    failure: () => Error = () => new ConnectionError(target, "connection reset by the server"),
+  ) {
     const removed: string[] = [];
     const client = {
       target,

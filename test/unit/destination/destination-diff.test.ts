@@ -5,7 +5,15 @@ import { checkDestination } from "../../../provider/destination/destination-chec
 // Diff is pure: no transport is used.
 const { destination } = createControllers();
 
-const connection = { host: "10.9.8.7", port: 22, user: "root", password: "pw", dockerSocket: "/var/run/docker.sock", perDialTimeout: 15, dialErrorLimit: 10 };
+const connection = {
+  host: "10.9.8.7",
+  port: 22,
+  user: "root",
+  password: "pw",
+  dockerSocket: "/var/run/docker.sock",
+  perDialTimeout: 15,
+  dialErrorLimit: 10,
+};
 const destInputs = checkDestination(undefined, {
   connection,
   serverName: "web",
@@ -14,7 +22,14 @@ const destInputs = checkDestination(undefined, {
   network: "prod",
   labels: { tier: "web" },
 }).inputs;
-const destState: DestinationState = { ...destInputs, networkId: "abc", driver: "bridge", scope: "local", adopted: false, subnets: ["172.20.0.0/16"] };
+const destState: DestinationState = {
+  ...destInputs,
+  networkId: "abc",
+  driver: "bridge",
+  scope: "local",
+  adopted: false,
+  subnets: ["172.20.0.0/16"],
+};
 
 describe("Destination diff", () => {
   it("reports no change for identical inputs", () => {
@@ -33,7 +48,12 @@ describe("Destination diff", () => {
     expect(d.changes).toBe(true);
   });
   it("replaces on label, IPAM and driver changes, deleting first when the name stays", () => {
-    const d = destination.diff("abc", destState, { ...destInputs, labels: { tier: "api" }, subnet: "10.1.0.0/24", internal: true });
+    const d = destination.diff("abc", destState, {
+      ...destInputs,
+      labels: { tier: "api" },
+      subnet: "10.1.0.0/24",
+      internal: true,
+    });
     expect(d.replaces).toEqual(["internal", "subnet", "labels"]);
     expect(d.deleteBeforeReplace).toBe(true);
   });
@@ -43,7 +63,9 @@ describe("Destination diff", () => {
     expect(d.deleteBeforeReplace).toBe(false);
   });
   it("replaces when the server is another daemon", () => {
-    expect(destination.diff("abc", destState, { ...destInputs, connection: { ...connection, host: "10.9.8.6" } }).replaces).toEqual(["connection"]);
+    expect(
+      destination.diff("abc", destState, { ...destInputs, connection: { ...connection, host: "10.9.8.6" } }).replaces,
+    ).toEqual(["connection"]);
   });
   it("shows drift recorded by refresh as a replacement", () => {
     const drifted = { ...destState, labels: {}, type: "swarm" as const };

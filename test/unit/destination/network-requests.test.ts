@@ -4,7 +4,14 @@ import { checkDestination } from "../../../provider/destination/destination-chec
 import { createBody, explainCreateError } from "../../../provider/destination/network-requests";
 
 const inputs = checkDestination(undefined, {
-  connection: { host: "h", port: 22, user: "root", dockerSocket: "/var/run/docker.sock", perDialTimeout: 15, dialErrorLimit: 10 },
+  connection: {
+    host: "h",
+    port: 22,
+    user: "root",
+    dockerSocket: "/var/run/docker.sock",
+    perDialTimeout: 15,
+    dialErrorLimit: 10,
+  },
   serverName: "web",
   serverSwarmRole: "none",
   owner: "p/s/prod",
@@ -15,7 +22,10 @@ const inputs = checkDestination(undefined, {
 describe("Docker's create errors, explained", () => {
   it("an exhausted address pool says what to do", () => {
     // The daemon's own wording when no default pool has room left.
-    const raw = new DockerApiError(400, "network create prod: Docker answered 400: could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network");
+    const raw = new DockerApiError(
+      400,
+      "network create prod: Docker answered 400: could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network",
+    );
     const err = explainCreateError(raw, inputs, "root@h:22");
     expect(err).toBeInstanceOf(ConflictError);
     expect((err as Error).message).toContain("default address pools are exhausted");
@@ -23,15 +33,25 @@ describe("Docker's create errors, explained", () => {
     expect((err as Error).message).toContain("default-address-pools");
   });
   it("an overlapping pool names the subnet", () => {
-    const raw = new DockerApiError(403, "network create prod: Docker answered 403: Pool overlaps with other one on this address space");
-    expect((explainCreateError(raw, inputs, "root@h:22") as Error).message).toContain("subnet 10.1.0.0/24 overlaps a network that already exists");
+    const raw = new DockerApiError(
+      403,
+      "network create prod: Docker answered 403: Pool overlaps with other one on this address space",
+    );
+    expect((explainCreateError(raw, inputs, "root@h:22") as Error).message).toContain(
+      "subnet 10.1.0.0/24 overlaps a network that already exists",
+    );
   });
   it("a swarm network asked of a non-manager is an UnsupportedError", () => {
-    const raw = new DockerApiError(503, "network create prod: Docker answered 503: This node is not a swarm manager. Use \"docker swarm init\"");
+    const raw = new DockerApiError(
+      503,
+      'network create prod: Docker answered 503: This node is not a swarm manager. Use "docker swarm init"',
+    );
     const err = explainCreateError(raw, inputs, "root@h:22");
     expect(err).toBeInstanceOf(UnsupportedError);
     expect((err as DockyardError).code).toBe("UNSUPPORTED");
-    expect((err as Error).message).toBe("root@h:22: swarm destinations must be created through a swarm manager; this server is not one.");
+    expect((err as Error).message).toBe(
+      "root@h:22: swarm destinations must be created through a swarm manager; this server is not one.",
+    );
   });
   it("other errors pass through unchanged", () => {
     const raw = new DockerApiError(500, "boom");

@@ -16,8 +16,21 @@ const PROVIDER = "exports.handler = () => ({});";
 function recording(answer: { read?: unknown; fail?: unknown } = {}) {
   const seen: Array<{ op: string; args: unknown[] }> = [];
   const ctl: ResourceController<object, object> = {
-    check: (olds, news) => (seen.push({ op: "check", args: [olds, news] }), { inputs: { ...news, absent: undefined, list: [1, undefined] }, failures: [] }),
-    diff: (...args) => (seen.push({ op: "diff", args }), { changes: true, replaces: ["network"], updates: [], stables: ["driver"], deleteBeforeReplace: true, inputsInStep: true }),
+    check: (olds, news) => (
+      seen.push({ op: "check", args: [olds, news] }),
+      { inputs: { ...news, absent: undefined, list: [1, undefined] }, failures: [] }
+    ),
+    diff: (...args) => (
+      seen.push({ op: "diff", args }),
+      {
+        changes: true,
+        replaces: ["network"],
+        updates: [],
+        stables: ["driver"],
+        deleteBeforeReplace: true,
+        inputsInStep: true,
+      }
+    ),
     create: async (...args) => {
       seen.push({ op: "create", args });
       if (answer.fail !== undefined) throw answer.fail;
@@ -44,7 +57,8 @@ describe("the adapter hands controllers the inputs and state without the seriali
     await provider.update!("x", props, props);
     await provider.delete!("x", props);
     expect(seen.map((s) => s.op)).toEqual(["check", "diff", "create", "read", "update", "delete"]);
-    for (const s of seen) for (const a of s.args) if (a && typeof a === "object") expect(a).not.toHaveProperty("__provider");
+    for (const s of seen)
+      for (const a of s.args) if (a && typeof a === "object") expect(a).not.toHaveProperty("__provider");
     expect(seen[0]!.args).toEqual([{ network: "prod" }, { network: "prod" }]);
   });
 
@@ -76,14 +90,20 @@ describe("the adapter hands the engine what protobuf accepts", () => {
 
   it("read: gone is no id; found gives its state, and its inputs when the controller has them", async () => {
     expect(await recording({ read: undefined }).provider.read!("x", {})).toEqual({ id: undefined, props: {} });
-    expect(await recording({ read: { id: "y", state: { s: 1, t: undefined } } }).provider.read!("x", {})).toEqual({ id: "y", props: { s: 1 } });
-    const withInputs = await recording({ read: { id: "y", state: { s: 1 }, inputs: { i: 1, j: undefined } } }).provider.read!("x", {});
+    expect(await recording({ read: { id: "y", state: { s: 1, t: undefined } } }).provider.read!("x", {})).toEqual({
+      id: "y",
+      props: { s: 1 },
+    });
+    const withInputs = await recording({ read: { id: "y", state: { s: 1 }, inputs: { i: 1, j: undefined } } }).provider
+      .read!("x", {});
     expect(withInputs).toEqual({ id: "y", props: { s: 1 }, inputs: { i: 1 } });
   });
 
   it("errors reach the engine with their name and message, without cause or internals", async () => {
     const cause = new Error("raw daemon answer");
-    const err = await recording({ fail: new ConflictError(409, "root@web1:22: a network named 'prod' already exists", { cause }) })
+    const err = await recording({
+      fail: new ConflictError(409, "root@web1:22: a network named 'prod' already exists", { cause }),
+    })
       .provider.create({})
       .catch((e: unknown) => e);
     expect(err).not.toBeInstanceOf(ConflictError);
@@ -104,7 +124,10 @@ describe("the adapter over the Destination controller and the fake engine", () =
     const w = world();
     w.daemon.addContainer("proxy");
     const provider: pulumi.dynamic.ResourceProvider = adapt(w.destinations);
-    const news = { ...(w.inputs({ labels: { tier: "web" } }) as unknown as Record<string, unknown>), __provider: PROVIDER };
+    const news = {
+      ...(w.inputs({ labels: { tier: "web" } }) as unknown as Record<string, unknown>),
+      __provider: PROVIDER,
+    };
     return { w, provider, news };
   }
 
@@ -123,12 +146,19 @@ describe("the adapter over the Destination controller and the fake engine", () =
     expect(read.props).toEqual(created.outs);
     expect(read.inputs).toMatchObject({ network: "prod", labels: { tier: "web" } });
 
-    const updated = await provider.update!(created.id, { ...created.outs, __provider: PROVIDER }, { ...checked.inputs, connect: ["proxy"], __provider: PROVIDER });
+    const updated = await provider.update!(
+      created.id,
+      { ...created.outs, __provider: PROVIDER },
+      { ...checked.inputs, connect: ["proxy"], __provider: PROVIDER },
+    );
     expect(updated.outs).toMatchObject({ connect: ["proxy"] });
 
     await provider.delete!(created.id, { ...updated.outs, __provider: PROVIDER });
     expect(w.daemon.userNetworks()).toEqual([]);
-    expect(await provider.read!(created.id, { ...updated.outs, __provider: PROVIDER })).toEqual({ id: undefined, props: {} });
+    expect(await provider.read!(created.id, { ...updated.outs, __provider: PROVIDER })).toEqual({
+      id: undefined,
+      props: {},
+    });
   });
 
   it("a controller's refusal reaches the engine as its message", async () => {
@@ -143,9 +173,20 @@ describe("the adapter over the Destination controller and the fake engine", () =
 
 describe("the adapter's diff", () => {
   const provider = "exports.handler = () => ({});";
-  const fake = (r: { changes: boolean; replaces?: string[]; inputsInStep?: boolean }): ResourceController<object, object> => ({
+  const fake = (r: {
+    changes: boolean;
+    replaces?: string[];
+    inputsInStep?: boolean;
+  }): ResourceController<object, object> => ({
     check: () => ({ inputs: {}, failures: [] }),
-    diff: () => ({ changes: r.changes, replaces: r.replaces ?? [], updates: [], stables: [], deleteBeforeReplace: false, inputsInStep: r.inputsInStep ?? true }),
+    diff: () => ({
+      changes: r.changes,
+      replaces: r.replaces ?? [],
+      updates: [],
+      stables: [],
+      deleteBeforeReplace: false,
+      inputsInStep: r.inputsInStep ?? true,
+    }),
     create: async () => ({ id: "x", state: {} }),
     read: async () => undefined,
     update: async () => ({}),
@@ -154,10 +195,16 @@ describe("the adapter's diff", () => {
   const diff = (p: pulumi.dynamic.ResourceProvider, olds: object, news: object) => p.diff!("id", olds, news);
 
   it("no change is 'none'", async () => {
-    expect((await diff(adapt(fake({ changes: false })), { __provider: provider }, { __provider: provider })).changes).toBe(false);
+    expect(
+      (await diff(adapt(fake({ changes: false })), { __provider: provider }, { __provider: provider })).changes,
+    ).toBe(false);
   });
   it("a change leaves the naming of the changed inputs to the engine (it compares recorded and new inputs)", async () => {
-    const r = await diff(adapt(fake({ changes: true, replaces: ["labels"] })), { __provider: provider }, { __provider: provider });
+    const r = await diff(
+      adapt(fake({ changes: true, replaces: ["labels"] })),
+      { __provider: provider },
+      { __provider: provider },
+    );
     expect(r.changes).toBeUndefined();
     expect(r.replaces).toEqual(["labels"]);
   });
@@ -166,7 +213,11 @@ describe("the adapter's diff", () => {
     expect(r.changes).toBe(true);
   });
   it("or when the recorded inputs may lag behind the state (written before inputs were kept in step)", async () => {
-    const r = await diff(adapt(fake({ changes: true, inputsInStep: false })), { __provider: provider }, { __provider: provider });
+    const r = await diff(
+      adapt(fake({ changes: true, inputsInStep: false })),
+      { __provider: provider },
+      { __provider: provider },
+    );
     expect(r.changes).toBe(true);
   });
 });
@@ -179,7 +230,8 @@ describe("the process-wide providers the serialized shim calls", () => {
     expect(providers.server).toBe(providers.server);
     expect(providers.destination).toBe(providers.destination);
     for (const p of [providers.server, providers.destination]) {
-      for (const op of ["check", "diff", "create", "read", "update", "delete"] as const) expect(typeof p[op]).toBe("function");
+      for (const op of ["check", "diff", "create", "read", "update", "delete"] as const)
+        expect(typeof p[op]).toBe("function");
     }
     // A check goes to the shared Server controller and touches no server.
     const r = await providers.server.check!({}, { host: "web1", password: "pw" });

@@ -101,7 +101,11 @@ describe("Server check", () => {
   });
 
   it("never echoes a secret in a failure", () => {
-    const failures = failuresOf({ host: "h", privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nsecretmaterial\n", password: "" });
+    const failures = failuresOf({
+      host: "h",
+      privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nsecretmaterial\n",
+      password: "",
+    });
     expect(JSON.stringify(failures)).not.toContain("secretmaterial");
   });
 });

@@ -3,7 +3,12 @@
 // jump host's too) and carries over on update. Against a real sshd and
 // dockerd: test/integration/server.test.ts and hardened.test.ts.
 import { describe, expect, it } from "vitest";
-import { ConnectionError, DockerUnavailableError, HostKeyMismatchError, UnsupportedError } from "../../../provider/errors";
+import {
+  ConnectionError,
+  DockerUnavailableError,
+  HostKeyMismatchError,
+  UnsupportedError,
+} from "../../../provider/errors";
 import type { SshEndpoint } from "../../../provider/transport/endpoint";
 import { fakeHostKey, FakeDaemons } from "../../support/fake-engine";
 import { world } from "../../support/fake-world";
@@ -36,7 +41,16 @@ describe("Server create", () => {
       hostKeyFingerprint: key.fingerprint,
       hostPublicKey: key.publicKey,
     });
-    expect(state.connection).toEqual({ host: "web1", port: 22, user: "root", password: "pw", perDialTimeout: 15, dialErrorLimit: 10, dockerSocket: "/var/run/docker.sock", hostKey: key.publicKey });
+    expect(state.connection).toEqual({
+      host: "web1",
+      port: 22,
+      user: "root",
+      password: "pw",
+      perDialTimeout: 15,
+      dialErrorLimit: 10,
+      dockerSocket: "/var/run/docker.sock",
+      hostKey: key.publicKey,
+    });
     expect(w.daemon.calls.map((c) => c.method).sort()).toEqual(["info", "ping", "version"]);
   });
 
@@ -73,7 +87,9 @@ describe("Server create", () => {
     const other = fakeHostKey();
     const err = await w.servers.create(w.serverInputs({ hostKey: other.publicKey })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HostKeyMismatchError);
-    expect((err as Error).message).toContain(`host key mismatch: expected ${other.fingerprint} but the server presented ${key.fingerprint}`);
+    expect((err as Error).message).toContain(
+      `host key mismatch: expected ${other.fingerprint} but the server presented ${key.fingerprint}`,
+    );
   });
 
   it("through a jump host: both host keys are pinned", async () => {
@@ -86,11 +102,15 @@ describe("Server create", () => {
 
   it("a socket without a daemon, or a server that refuses connections, is an error", async () => {
     const w = world();
-    await expect(w.servers.create(w.serverInputs({ dockerSocket: "/run/other.sock" }))).rejects.toBeInstanceOf(DockerUnavailableError);
+    await expect(w.servers.create(w.serverInputs({ dockerSocket: "/run/other.sock" }))).rejects.toBeInstanceOf(
+      DockerUnavailableError,
+    );
     w.daemons.server("web1").up = false;
     const err = await w.servers.create(w.serverInputs({ dialErrorLimit: 2 })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectionError);
-    expect((err as Error).message).toBe("could not connect to root@web1:22 after 2 attempts: connection refused: is sshd listening on port 22?");
+    expect((err as Error).message).toBe(
+      "could not connect to root@web1:22 after 2 attempts: connection refused: is sshd listening on port 22?",
+    );
   });
 
   it("a transport that connected without seeing a host key is an internal error, never a state without one", async () => {
@@ -115,9 +135,23 @@ describe("Server read", () => {
     w.daemon.versionInfo = { ...w.daemon.versionInfo, Version: "24.0.7", ApiVersion: "1.43" };
     const r = await w.servers.read(id, state);
     expect(r.id).toBe(id);
-    expect(r.state).toMatchObject({ swarmRole: "manager", swarmState: "active", dockerVersion: "24.0.7", apiVersion: "1.43" });
+    expect(r.state).toMatchObject({
+      swarmRole: "manager",
+      swarmState: "active",
+      dockerVersion: "24.0.7",
+      apiVersion: "1.43",
+    });
     expect(r.state.connection).toEqual(state.connection);
-    expect(r.inputs).toEqual({ host: "web1", port: 22, user: "root", password: "pw", perDialTimeout: 15, dialErrorLimit: 10, dockerSocket: "/var/run/docker.sock", name: "web1" });
+    expect(r.inputs).toEqual({
+      host: "web1",
+      port: 22,
+      user: "root",
+      password: "pw",
+      perDialTimeout: 15,
+      dialErrorLimit: 10,
+      dockerSocket: "/var/run/docker.sock",
+      name: "web1",
+    });
     // The last connection made was the recorded one, host key pinned.
     expect(w.daemons.connections.at(-1)).toEqual(state.connection);
   });
@@ -147,7 +181,11 @@ describe("Server update", () => {
     expect(updated).toMatchObject({ description: "new", user: "deploy" });
     expect(updated.connection).toMatchObject({ user: "deploy", hostKey: state.hostPublicKey });
     const { hostKey: _k, ...unpinned } = state.connection;
-    const older = await w.servers.update(id, { ...state, connection: unpinned as typeof state.connection }, w.serverInputs());
+    const older = await w.servers.update(
+      id,
+      { ...state, connection: unpinned as typeof state.connection },
+      w.serverInputs(),
+    );
     expect(older.connection.hostKey).toBe(state.hostPublicKey);
   });
 
@@ -155,7 +193,9 @@ describe("Server update", () => {
     const w = world();
     const { id, state } = await w.servers.create(w.serverInputs());
     const other = fakeHostKey();
-    await expect(w.servers.update(id, state, w.serverInputs({ hostKey: other.publicKey }))).rejects.toBeInstanceOf(HostKeyMismatchError);
+    await expect(w.servers.update(id, state, w.serverInputs({ hostKey: other.publicKey }))).rejects.toBeInstanceOf(
+      HostKeyMismatchError,
+    );
   });
 
   it("the server's host key rotated while recorded: a mismatch", async () => {
@@ -163,7 +203,9 @@ describe("Server update", () => {
     const { id, state } = await w.servers.create(w.serverInputs());
     const moved = new FakeDaemons();
     moved.daemon("web1");
-    await expect(new ServerController(moved).update(id, state, w.serverInputs())).rejects.toBeInstanceOf(HostKeyMismatchError);
+    await expect(new ServerController(moved).update(id, state, w.serverInputs())).rejects.toBeInstanceOf(
+      HostKeyMismatchError,
+    );
   });
 
   it("the jump host's recorded key carries over while it is the same jump host (host compared case-insensitively)", async () => {
@@ -172,7 +214,11 @@ describe("Server update", () => {
     const proxy = { host: "jump", port: 2222, password: "pw" };
     const { id, state } = await w.servers.create(w.serverInputs({ proxy }));
     w.daemons.server("JUMP", 2222);
-    const updated = await w.servers.update(id, state, w.serverInputs({ proxy: { ...proxy, host: "JUMP" }, description: "x" }));
+    const updated = await w.servers.update(
+      id,
+      state,
+      w.serverInputs({ proxy: { ...proxy, host: "JUMP" }, description: "x" }),
+    );
     expect(updated.connection.proxy?.hostKey).toBe(jump.publicKey);
     const spec = w.daemons.connections.at(-1)!;
     expect((spec.proxy as SshEndpoint).hostKey).toBe(jump.publicKey);
@@ -181,12 +227,18 @@ describe("Server update", () => {
   it("another jump host (or port) is trusted on first use, not held to the old one's key", async () => {
     const w = world();
     w.daemons.server("jump", 2222);
-    const { id, state } = await w.servers.create(w.serverInputs({ proxy: { host: "jump", port: 2222, password: "pw" } }));
+    const { id, state } = await w.servers.create(
+      w.serverInputs({ proxy: { host: "jump", port: 2222, password: "pw" } }),
+    );
     const other = w.daemons.server("jump2", 22).hostKey;
     const updated = await w.servers.update(id, state, w.serverInputs({ proxy: { host: "jump2", password: "pw" } }));
     expect(updated.connection.proxy?.hostKey).toBe(other.publicKey);
     const moved = w.daemons.server("jump", 2223).hostKey;
-    const again = await w.servers.update(id, state, w.serverInputs({ proxy: { host: "jump", port: 2223, password: "pw" } }));
+    const again = await w.servers.update(
+      id,
+      state,
+      w.serverInputs({ proxy: { host: "jump", port: 2223, password: "pw" } }),
+    );
     expect(again.connection.proxy?.hostKey).toBe(moved.publicKey);
     // Dropping the jump host drops its key.
     const direct = await w.servers.update(id, state, w.serverInputs());
@@ -211,7 +263,10 @@ describe("Server delete", () => {
 const { server: diffing } = createControllers();
 
 const serverInputs = checkServer({ host: "10.9.8.7", password: "pw" }, {}).inputs;
-const serverState = { ...serverInputs, connection: { ...serverInputs, dockerSocket: serverInputs.dockerSocket } } as unknown as ServerState;
+const serverState = {
+  ...serverInputs,
+  connection: { ...serverInputs, dockerSocket: serverInputs.dockerSocket },
+} as unknown as ServerState;
 
 describe("Server diff", () => {
   it("reports no change for identical inputs", () => {
@@ -224,14 +279,22 @@ describe("Server diff", () => {
   });
   it("replaces on a different host or socket", () => {
     expect(diffing.diff("id", serverState, { ...serverInputs, host: "10.9.8.6" }).replaces).toEqual(["host"]);
-    expect(diffing.diff("id", serverState, { ...serverInputs, dockerSocket: "/run/other.sock" }).replaces).toEqual(["dockerSocket"]);
+    expect(diffing.diff("id", serverState, { ...serverInputs, dockerSocket: "/run/other.sock" }).replaces).toEqual([
+      "dockerSocket",
+    ]);
   });
   it("treats unknown values as changes", () => {
     expect(diffing.diff("id", serverState, { ...serverInputs, host: UNKNOWN }).replaces).toEqual(["host"]);
   });
   it("keeps the recorded host key stable through in-place updates, except a new hostKey", () => {
-    expect(diffing.diff("id", serverState, { ...serverInputs, port: 2222 }).stables).toEqual(["hostPublicKey", "hostKeyFingerprint"]);
-    const rotated = diffing.diff("id", serverState, { ...serverInputs, hostKey: "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU" });
+    expect(diffing.diff("id", serverState, { ...serverInputs, port: 2222 }).stables).toEqual([
+      "hostPublicKey",
+      "hostKeyFingerprint",
+    ]);
+    const rotated = diffing.diff("id", serverState, {
+      ...serverInputs,
+      hostKey: "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU",
+    });
     expect(rotated).toMatchObject({ changes: true, replaces: [], updates: ["hostKey"] });
     expect(rotated.stables).not.toContain("hostPublicKey");
     expect(rotated.stables).not.toContain("hostKeyFingerprint");

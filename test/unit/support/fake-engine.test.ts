@@ -14,7 +14,11 @@ import { hostKeyFingerprint } from "../../../provider/transport/ssh/hostkey";
 import { FakeDaemon, FakeDaemons } from "../../support/fake-engine";
 import { CONNECTION } from "../../support/fake-world";
 
-const err = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as Error);
+const err = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
 
 describe("the fake daemon's networks", () => {
   it("starts with the predefined networks; a swarm node has ingress and docker_gwbridge too", async () => {
@@ -29,15 +33,31 @@ describe("the fake daemon's networks", () => {
     const a = d.peek(await d.createNetwork({ Name: "a" }))!;
     expect(a).toMatchObject({ Driver: "bridge", Scope: "local", Containers: {}, Options: {}, Labels: {} });
     expect(a.Id).toMatch(/^[0-9a-f]{64}$/);
-    expect(a.IPAM!.Config).toEqual([{ Subnet: expect.stringMatching(/^10\.96\.\d+\.0\/24$/), Gateway: expect.stringMatching(/^10\.96\.\d+\.1$/) }]);
+    expect(a.IPAM!.Config).toEqual([
+      { Subnet: expect.stringMatching(/^10\.96\.\d+\.0\/24$/), Gateway: expect.stringMatching(/^10\.96\.\d+\.1$/) },
+    ]);
     const b = d.peek(await d.createNetwork({ Name: "b", IPAM: { Config: [{ Subnet: "10.253.9.0/24" }] } }))!;
     expect(b.IPAM!.Config).toEqual([{ Subnet: "10.253.9.0/24" }]);
-    const o = d.peek(await d.createNetwork({ Name: "o", Driver: "overlay", Attachable: true, IPAM: { Config: [{ Subnet: "10.254.77.0/24" }] } }))!;
-    expect(o).toMatchObject({ Scope: "swarm", Containers: null, Attachable: true, IPAM: { Config: [{ Subnet: "10.254.77.0/24", Gateway: "10.254.77.1" }] } });
+    const o = d.peek(
+      await d.createNetwork({
+        Name: "o",
+        Driver: "overlay",
+        Attachable: true,
+        IPAM: { Config: [{ Subnet: "10.254.77.0/24" }] },
+      }),
+    )!;
+    expect(o).toMatchObject({
+      Scope: "swarm",
+      Containers: null,
+      Attachable: true,
+      IPAM: { Config: [{ Subnet: "10.254.77.0/24", Gateway: "10.254.77.1" }] },
+    });
     expect(o.Id).toMatch(/^[a-z0-9]{25}$/);
     expect(o.Options).toHaveProperty(["com.docker.network.driver.overlay.vxlanid_list"]);
     // IPv6 asked for with only a v6 subnet: the daemon adds a v4 one from its pool first.
-    const v6 = d.peek(await d.createNetwork({ Name: "v6", EnableIPv6: true, IPAM: { Config: [{ Subnet: "fd00:dead:9::/64" }] } }))!;
+    const v6 = d.peek(
+      await d.createNetwork({ Name: "v6", EnableIPv6: true, IPAM: { Config: [{ Subnet: "fd00:dead:9::/64" }] } }),
+    )!;
     expect(v6.IPAM!.Config!.map((c) => c.Subnet)).toEqual([expect.stringMatching(/^10\.96\./), "fd00:dead:9::/64"]);
   });
 
@@ -59,7 +79,9 @@ describe("the fake daemon's networks", () => {
     const ambiguous = await err(d.inspectNetwork("twice"));
     expect(ambiguous).toBeInstanceOf(DockerApiError);
     expect((ambiguous as DockerApiError).statusCode).toBe(400);
-    expect(ambiguous!.message).toBe("root@fake:22: network inspect twice: Docker answered 400: 2 matches found based on name: network twice is ambiguous");
+    expect(ambiguous!.message).toBe(
+      "root@fake:22: network inspect twice: Docker answered 400: 2 matches found based on name: network twice is ambiguous",
+    );
     expect(await d.listNetworks({ name: ["twice"] })).toHaveLength(2);
     const dup = await err(d.createNetwork({ Name: "twice", CheckDuplicate: true }));
     expect(dup).toBeInstanceOf(ConflictError);
@@ -82,7 +104,9 @@ describe("the fake daemon's networks", () => {
     const e = await err(d.createNetwork({ Name: "b", IPAM: { Config: [{ Subnet: "10.253.9.128/25" }] } }));
     expect(e).toBeInstanceOf(DockerApiError);
     expect((e as DockerApiError).statusCode).toBe(403);
-    expect(e!.message).toBe("root@fake:22: network create b: Docker answered 403: Pool overlaps with other one on this address space");
+    expect(e!.message).toBe(
+      "root@fake:22: network create b: Docker answered 403: Pool overlaps with other one on this address space",
+    );
     await d.createNetwork({ Name: "o1", Driver: "overlay", IPAM: { Config: [{ Subnet: "10.254.77.0/24" }] } });
     await d.createNetwork({ Name: "o2", Driver: "overlay", IPAM: { Config: [{ Subnet: "10.254.77.0/24" }] } });
     // A bridge is not checked against the swarm's address space either.
@@ -105,7 +129,9 @@ describe("the fake daemon's networks", () => {
     await d.createNetwork({ Name: "web-b", Labels: { tier: "db" } });
     expect((await d.inspectNetwork(id.slice(0, 12))).Name).toBe("web-a");
     expect((await d.inspectNetwork("web-a")).Id).toBe(id);
-    await expect(d.inspectNetwork("missing")).rejects.toThrow("root@fake:22: network inspect missing: network missing not found");
+    await expect(d.inspectNetwork("missing")).rejects.toThrow(
+      "root@fake:22: network inspect missing: network missing not found",
+    );
     expect(await d.findNetwork("missing")).toBeUndefined();
     const names = async (f: Record<string, string[]>) => (await d.listNetworks(f)).map((n) => n.Name).sort();
     expect(await names({ name: ["web"] })).toEqual(["web-a", "web-b"]);
@@ -143,8 +169,12 @@ describe("the fake daemon's containers", () => {
     expect(e1).toBeInstanceOf(NotFoundError);
     expect(e1!.message).toBe("root@fake:22: network connect ghost: No such container: ghost");
     const e2 = await err(d.connectContainer(id, cid.slice(0, 12)));
-    expect(e2!.message).toBe(`root@fake:22: network connect ${cid.slice(0, 12)}: Docker answered 403: endpoint with name app already exists in network n`);
-    expect(d.peek(id)!.Containers).toEqual({ [cid]: expect.objectContaining({ Name: "app", IPv4Address: expect.stringMatching(/\/24$/) }) });
+    expect(e2!.message).toBe(
+      `root@fake:22: network connect ${cid.slice(0, 12)}: Docker answered 403: endpoint with name app already exists in network n`,
+    );
+    expect(d.peek(id)!.Containers).toEqual({
+      [cid]: expect.objectContaining({ Name: "app", IPv4Address: expect.stringMatching(/\/24$/) }),
+    });
   });
 
   it("a non-attachable overlay refuses standalone containers; a swarm network lists its load balancer once used", async () => {
@@ -154,7 +184,11 @@ describe("the fake daemon's containers", () => {
     await expect(d.connectContainer(closed, "app")).rejects.toThrow(/not manually attachable/);
     const open = await d.createNetwork({ Name: "open", Driver: "overlay", Attachable: true });
     await d.connectContainer(open, "app");
-    expect(Object.values(d.peek(open)!.Containers!).map((c) => c.Name).sort()).toEqual(["app", "open-endpoint"]);
+    expect(
+      Object.values(d.peek(open)!.Containers!)
+        .map((c) => c.Name)
+        .sort(),
+    ).toEqual(["app", "open-endpoint"]);
     expect(Object.keys(d.peek(open)!.Containers!)).toContain("lb-open");
   });
 
@@ -174,10 +208,18 @@ describe("the fake daemon's containers", () => {
     const id = await d.createNetwork({ Name: "n" });
     const cid = d.addContainer("app");
     const e1 = await err(d.disconnectContainer(id, "app", false));
-    expect(e1!.message).toBe(`root@fake:22: network disconnect app: Docker answered 500: container ${cid} is not connected to network n`);
-    expect((await err(d.disconnectContainer(id, "app", true)))!.message).toContain(`container ${cid} is not connected to the network n`);
-    expect((await err(d.disconnectContainer(id, "ghost", true)))!.message).toBe("root@fake:22: network disconnect ghost: endpoint ghost not found");
-    expect((await err(d.disconnectContainer(id, "ghost", false)))!.message).toBe("root@fake:22: network disconnect ghost: No such container: ghost");
+    expect(e1!.message).toBe(
+      `root@fake:22: network disconnect app: Docker answered 500: container ${cid} is not connected to network n`,
+    );
+    expect((await err(d.disconnectContainer(id, "app", true)))!.message).toContain(
+      `container ${cid} is not connected to the network n`,
+    );
+    expect((await err(d.disconnectContainer(id, "ghost", true)))!.message).toBe(
+      "root@fake:22: network disconnect ghost: endpoint ghost not found",
+    );
+    expect((await err(d.disconnectContainer(id, "ghost", false)))!.message).toBe(
+      "root@fake:22: network disconnect ghost: No such container: ghost",
+    );
   });
 
   it("removal: refused while endpoints are active (403 on a bridge, 400 'in use by task' on an overlay), 404 once gone; predefined ones never", async () => {
@@ -186,10 +228,14 @@ describe("the fake daemon's containers", () => {
     const b = await d.createNetwork({ Name: "b" });
     d.attach(b, "app");
     const e1 = await err(d.removeNetwork(b));
-    expect(e1!.message).toBe(`root@fake:22: network remove ${b}: Docker answered 403: error while removing network: network b id ${b} has active endpoints`);
+    expect(e1!.message).toBe(
+      `root@fake:22: network remove ${b}: Docker answered 403: error while removing network: network b id ${b} has active endpoints`,
+    );
     const o = await d.createNetwork({ Name: "o", Driver: "overlay", Attachable: true });
     d.attach(o, "app");
-    expect((await err(d.removeNetwork(o)))!.message).toMatch(/Docker answered 400: rpc error: code = FailedPrecondition desc = network \w+ is in use by task \w+$/);
+    expect((await err(d.removeNetwork(o)))!.message).toMatch(
+      /Docker answered 400: rpc error: code = FailedPrecondition desc = network \w+ is in use by task \w+$/,
+    );
     d.detach(b, "app");
     await d.removeNetwork(b);
     await expect(d.removeNetwork(b)).rejects.toBeInstanceOf(NotFoundError);
@@ -305,7 +351,9 @@ describe("the fake transport", () => {
     const e = await err(t.docker({ ...CONNECTION, dialErrorLimit: 1 }).ping());
     expect(e).toBeInstanceOf(ConnectionError);
     expect((e as ConnectionError).dialExhausted).toBe(true);
-    expect(e!.message).toBe("could not connect to root@web1:22 after 1 attempt: connection refused: is sshd listening on port 22?");
+    expect(e!.message).toBe(
+      "could not connect to root@web1:22 after 1 attempt: connection refused: is sshd listening on port 22?",
+    );
     t.server("web1").up = true;
     const u = await err(t.docker({ ...CONNECTION, dockerSocket: "/run/x.sock" }).ping());
     expect(u).toBeInstanceOf(DockerUnavailableError);
@@ -323,6 +371,8 @@ describe("the fake transport", () => {
     expect(t.hostKeySeen(proxy)).toEqual(t.server("jump", 2222).hostKey);
     expect(d.target).toBe("root@web1:22 (via root@jump:2222)");
     t.server("jump", 2222).up = false;
-    await expect(t.docker({ ...CONNECTION, proxy, dialErrorLimit: 3 }).ping()).rejects.toThrow("could not connect to root@jump:2222");
+    await expect(t.docker({ ...CONNECTION, proxy, dialErrorLimit: 3 }).ping()).rejects.toThrow(
+      "could not connect to root@jump:2222",
+    );
   });
 });

@@ -7,7 +7,9 @@ describe("shell quoting", () => {
     expect(shellQuote("plain/path.sock")).toBe("plain/path.sock");
     expect(shellQuote("a b")).toBe("'a b'");
     expect(shellQuote("it's; rm -rf /")).toBe(`'it'\\''s; rm -rf /'`);
-    expect(shellCommand(["docker", "-H", "unix:///x y", "system", "dial-stdio"])).toBe("docker -H 'unix:///x y' system dial-stdio");
+    expect(shellCommand(["docker", "-H", "unix:///x y", "system", "dial-stdio"])).toBe(
+      "docker -H 'unix:///x y' system dial-stdio",
+    );
     const out = execFileSync("sh", ["-c", `printf %s ${shellQuote("$(echo pwned)'\"`;")}`], { encoding: "utf8" });
     expect(out).toBe("$(echo pwned)'\"`;");
   });

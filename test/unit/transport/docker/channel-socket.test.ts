@@ -40,7 +40,11 @@ function opened() {
     refuse = reject;
   });
   const counts = { opened: 0, released: 0 };
-  const socket = new ChannelSocket(promise, () => counts.opened++, () => counts.released++);
+  const socket = new ChannelSocket(
+    promise,
+    () => counts.opened++,
+    () => counts.released++,
+  );
   return { socket, open, refuse, counts };
 }
 

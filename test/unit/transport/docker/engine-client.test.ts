@@ -107,7 +107,9 @@ describe("a Docker call's timeout", () => {
 describe("negotiating the Engine API version", () => {
   it("speaks the oldest Engine API both sides support, and refuses daemons older than 1.41", () => {
     // Debian 12's docker.io (20.10): its own version.
-    expect(negotiateApiVersion({ Version: "20.10.24+dfsg1", ApiVersion: "1.41", MinAPIVersion: "1.12" }, "t")).toBe("1.41");
+    expect(negotiateApiVersion({ Version: "20.10.24+dfsg1", ApiVersion: "1.41", MinAPIVersion: "1.12" }, "t")).toBe(
+      "1.41",
+    );
     // Newer daemons that still accept 1.41 get 1.41, so responses keep one shape.
     expect(negotiateApiVersion({ Version: "27.5.1", ApiVersion: "1.47", MinAPIVersion: "1.24" }, "t")).toBe("1.41");
     // Docker 29 accepts nothing older than 1.44.
@@ -129,15 +131,20 @@ describe("DockerClient.call", () => {
   afterEach(() => {
     vi.useRealTimers();
   });
-  const client = (attempts = 3) => new DockerClient({ target: "root@h:22" } as unknown as DockerSocketSource, "/var/run/docker.sock", { attempts });
+  const client = (attempts = 3) =>
+    new DockerClient({ target: "root@h:22" } as unknown as DockerSocketSource, "/var/run/docker.sock", { attempts });
 
   it("retries an idempotent call after a transport failure, a bounded number of times, backing off", async () => {
     vi.useFakeTimers();
     let tries = 0;
-    const done = client().call("network list", async () => {
-      if (++tries < 3) throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
-      return "listed";
-    }, { idempotent: true });
+    const done = client().call(
+      "network list",
+      async () => {
+        if (++tries < 3) throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+        return "listed";
+      },
+      { idempotent: true },
+    );
     await vi.advanceTimersByTimeAsync(99);
     expect(tries).toBe(1);
     await vi.advanceTimersByTimeAsync(1);
@@ -150,9 +157,15 @@ describe("DockerClient.call", () => {
   it("gives up after its attempts with the last failure, mapped to a ConnectionError", async () => {
     vi.useFakeTimers();
     let tries = 0;
-    const done = client(3).call("info", async () => {
-      throw new Error(`socket hang up ${++tries}`);
-    }, { idempotent: true }).catch((e: unknown) => e);
+    const done = client(3)
+      .call(
+        "info",
+        async () => {
+          throw new Error(`socket hang up ${++tries}`);
+        },
+        { idempotent: true },
+      )
+      .catch((e: unknown) => e);
     await vi.runAllTimersAsync();
     const err = await done;
     expect(tries).toBe(3);
@@ -162,10 +175,16 @@ describe("DockerClient.call", () => {
 
   it("never repeats a call that is not idempotent", async () => {
     let tries = 0;
-    const err = await client().call("network create x", async () => {
-      tries++;
-      throw new Error("socket hang up");
-    }, { idempotent: false }).catch((e: unknown) => e);
+    const err = await client()
+      .call(
+        "network create x",
+        async () => {
+          tries++;
+          throw new Error("socket hang up");
+        },
+        { idempotent: false },
+      )
+      .catch((e: unknown) => e);
     expect(tries).toBe(1);
     expect(err).toBeInstanceOf(ConnectionError);
   });
@@ -181,10 +200,16 @@ describe("DockerClient.call", () => {
     ];
     for (const failure of failures) {
       let tries = 0;
-      const err = await client().call("info", async () => {
-        tries++;
-        throw failure;
-      }, { idempotent: true }).catch((e: unknown) => e);
+      const err = await client()
+        .call(
+          "info",
+          async () => {
+            tries++;
+            throw failure;
+          },
+          { idempotent: true },
+        )
+        .catch((e: unknown) => e);
       expect(tries).toBe(1);
       expect(err).toBeInstanceOf(DockyardError);
       if (failure instanceof DockyardError) expect(err).toBe(failure);
@@ -192,9 +217,16 @@ describe("DockerClient.call", () => {
   });
 
   it("maps the daemon's answers: 404 NotFoundError, 409 ConflictError, others DockerApiError with the status", async () => {
-    const answer = (statusCode: number, json: unknown, reason?: string) => client().call("network inspect x", async () => {
-      throw Object.assign(new Error(`(HTTP code ${statusCode})`), { statusCode, json, reason });
-    }, { idempotent: false }).catch((e: unknown) => e);
+    const answer = (statusCode: number, json: unknown, reason?: string) =>
+      client()
+        .call(
+          "network inspect x",
+          async () => {
+            throw Object.assign(new Error(`(HTTP code ${statusCode})`), { statusCode, json, reason });
+          },
+          { idempotent: false },
+        )
+        .catch((e: unknown) => e);
     const nf = await answer(404, { message: "network x not found" });
     expect(nf).toBeInstanceOf(NotFoundError);
     expect((nf as Error).message).toBe("root@h:22: network inspect x: network x not found");
@@ -206,10 +238,16 @@ describe("DockerClient.call", () => {
     expect(other).toBeInstanceOf(DockerApiError);
     expect(other).not.toBeInstanceOf(ConflictError);
     expect((other as DockerApiError).statusCode).toBe(403);
-    expect((other as Error).message).toBe("root@h:22: network inspect x: Docker answered 403: Pool overlaps with other one on this address space");
+    expect((other as Error).message).toBe(
+      "root@h:22: network inspect x: Docker answered 403: Pool overlaps with other one on this address space",
+    );
     // A body that is not JSON is the text; no body at all is the status's reason.
-    expect(((await answer(500, Buffer.from("plain failure\n"))) as Error).message).toBe("root@h:22: network inspect x: Docker answered 500: plain failure");
-    expect(((await answer(500, undefined, "server error")) as Error).message).toBe("root@h:22: network inspect x: Docker answered 500: server error");
+    expect(((await answer(500, Buffer.from("plain failure\n"))) as Error).message).toBe(
+      "root@h:22: network inspect x: Docker answered 500: plain failure",
+    );
+    expect(((await answer(500, undefined, "server error")) as Error).message).toBe(
+      "root@h:22: network inspect x: Docker answered 500: server error",
+    );
   });
 });
 
@@ -227,7 +265,11 @@ describe("DockerClient over the Engine API of the fake daemon", () => {
 
   /** The same call on the fake directly and through the real client: the same outcome. */
   async function both<T>(call: (api: EngineApi) => Promise<T>): Promise<{ direct: unknown; client: unknown }> {
-    const settle = (p: Promise<T>) => p.then((v) => ({ value: v }), (e: unknown) => ({ error: e }));
+    const settle = (p: Promise<T>) =>
+      p.then(
+        (v) => ({ value: v }),
+        (e: unknown) => ({ error: e }),
+      );
     return { direct: await settle(call(daemon)), client: await settle(call(docker)) };
   }
 
@@ -265,7 +307,10 @@ describe("DockerClient over the Engine API of the fake daemon", () => {
       [(api) => api.inspectNetwork("twice"), DockerApiError],
       [(api) => api.createNetwork({ Name: "taken", Driver: "overlay" }), ConflictError],
       [(api) => api.createNetwork({ Name: "busy", CheckDuplicate: true }), ConflictError],
-      [(api) => api.createNetwork({ Name: "overlap", IPAM: { Config: [{ Subnet: "10.77.0.128/25" }] } }), DockerApiError],
+      [
+        (api) => api.createNetwork({ Name: "overlap", IPAM: { Config: [{ Subnet: "10.77.0.128/25" }] } }),
+        DockerApiError,
+      ],
       [(api) => api.connectContainer(busy, "ghost"), NotFoundError],
       [(api) => api.connectContainer(busy, "app"), DockerApiError],
       [(api) => api.disconnectContainer(busy, lone, false), DockerApiError],
@@ -326,7 +371,15 @@ describe("DockerClient over the Engine API of the fake daemon", () => {
 });
 
 describe("Transport", () => {
-  const spec = { host: "h", port: 22, user: "root", password: "pw", perDialTimeout: 15, dialErrorLimit: 10, dockerSocket: "/var/run/docker.sock" };
+  const spec = {
+    host: "h",
+    port: 22,
+    user: "root",
+    password: "pw",
+    perDialTimeout: 15,
+    dialErrorLimit: 10,
+    dockerSocket: "/var/run/docker.sock",
+  };
 
   it("hands out one client per connection, socket and expected host key, all on one SSH session; connects to nothing until called", () => {
     const t = new Transport({ callTimeoutMs: 1234, log: () => undefined });
@@ -340,7 +393,9 @@ describe("Transport", () => {
       expect((pinned.socketSource as SshDockerSockets).session).toBe((a.socketSource as SshDockerSockets).session);
       expect(other.socketPath).toBe("/run/other.sock");
       expect(a.target).toBe("root@h:22");
-      expect((t.docker({ ...spec, port: 2222 }).socketSource as SshDockerSockets).session).not.toBe((a.socketSource as SshDockerSockets).session);
+      expect((t.docker({ ...spec, port: 2222 }).socketSource as SshDockerSockets).session).not.toBe(
+        (a.socketSource as SshDockerSockets).session,
+      );
       expect(t.hostKeySeen(spec)).toBeUndefined();
       expect(t.pool.metrics.handshakes).toBe(0);
     } finally {

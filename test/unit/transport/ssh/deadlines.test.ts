@@ -28,7 +28,9 @@ describe("opening a channel with a deadline", () => {
   it("returns the channel when it arrives in time", async () => {
     vi.useFakeTimers();
     const ch = fakeChannel();
-    const opening = openChannel("t", "opening x", 1000, (cb) => setTimeout(() => cb(undefined, ch as unknown as ClientChannel), 5));
+    const opening = openChannel("t", "opening x", 1000, (cb) =>
+      setTimeout(() => cb(undefined, ch as unknown as ClientChannel), 5),
+    );
     await vi.advanceTimersByTimeAsync(5);
     const got = await opening;
     expect(got).toBe(ch);
@@ -39,7 +41,12 @@ describe("opening a channel with a deadline", () => {
     vi.useFakeTimers();
     const ch = fakeChannel();
     let deliver: () => void = () => undefined;
-    const opening = openChannel("t", "opening x", 20, (cb) => (deliver = () => cb(undefined, ch as unknown as ClientChannel)));
+    const opening = openChannel(
+      "t",
+      "opening x",
+      20,
+      (cb) => (deliver = () => cb(undefined, ch as unknown as ClientChannel)),
+    );
     const timedOut = expect(opening).rejects.toBeInstanceOf(TimeoutError);
     await vi.advanceTimersByTimeAsync(20);
     await timedOut;
@@ -48,7 +55,13 @@ describe("opening a channel with a deadline", () => {
   });
 
   it("maps a refusal with the caller's mapping", async () => {
-    const refused = openChannel("t", "opening x", 1000, (cb) => cb(new Error("open failed"), undefined as unknown as ClientChannel), (e) => new Error(`mapped: ${e.message}`));
+    const refused = openChannel(
+      "t",
+      "opening x",
+      1000,
+      (cb) => cb(new Error("open failed"), undefined as unknown as ClientChannel),
+      (e) => new Error(`mapped: ${e.message}`),
+    );
     await expect(refused).rejects.toThrow("mapped: open failed");
   });
 });
