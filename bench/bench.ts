@@ -43,7 +43,7 @@ import type { DestroyResult, PreviewResult, RefreshResult, Stack, UpResult } fro
 type OpResult = UpResult | PreviewResult | RefreshResult | DestroyResult;
 
 const envList = (name: string, dflt: number[]): number[] =>
-  process.env[name] ? process.env[name]!.split(",").map((s) => Number(s.trim())) : dflt;
+  process.env[name] ? process.env[name].split(",").map((s) => Number(s.trim())) : dflt;
 const envNum = (name: string, dflt: number): number => (process.env[name] ? Number(process.env[name]) : dflt);
 
 const SIZES = envList("DYBENCH_SIZES", [10, 50, 200]);
@@ -490,7 +490,7 @@ async function deployment(
     const ms = await cli.loop("plain", verb, names);
     res.cli[verb] = { wallMs: ms, handshakes: cli.sshCount("plain") - before, sshdAcceptedAll: win.accepted().length };
   }
-  return res as Deployment;
+  return res;
 }
 
 // ---------------------------------------------------------------------------

@@ -30,7 +30,7 @@ export interface Field {
 
 /** Names of the fields matching `pred`, in table order, typed as the table's names. */
 export function namesWhere<T extends readonly Field[]>(table: T, pred: (f: Field) => boolean): T[number]["name"][] {
-  return table.filter(pred).map((f) => f.name) as T[number]["name"][];
+  return table.filter(pred).map((f) => f.name);
 }
 
 export const isInput = (f: Field): boolean => f.input;

@@ -33,10 +33,10 @@ async function schemaOf(cmd: string, args: string[]): Promise<Record<string, any
   const child = spawn(cmd, args, { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
   children.push(child);
   let stderr = "";
-  child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
   const port = await new Promise<string>((resolve, reject) => {
     let out = "";
-    child.stdout!.on("data", (c: Buffer) => {
+    child.stdout.on("data", (c: Buffer) => {
       out += c.toString();
       const line = out.split("\n")[0]!;
       if (out.includes("\n")) resolve(line.trim());

@@ -116,9 +116,7 @@ describe("a server with MaxSessions 10 that refuses stream-local forwarding", ()
       );
       const cmd = session.run(["id", "-u"], 10_000);
       const results = await Promise.allSettled([...calls, cmd]);
-      const failed = results
-        .filter((r) => r.status === "rejected")
-        .map((r) => String((r as PromiseRejectedResult).reason));
+      const failed = results.filter((r) => r.status === "rejected").map((r) => String(r.reason));
       expect(failed).toEqual([]);
       await session.probing;
       expect(session.streamLocalRefused).toBe(true);

@@ -55,7 +55,7 @@ async function record(out: string, version: string): Promise<void> {
     });
     try {
       await s.up();
-      const exported = (await s.exportStack()) as ExportedDeployment;
+      const exported = await s.exportStack();
       const scrubbed = scrub(exported, fixtureValues(h, nets)) as ExportedDeployment;
       const text = JSON.stringify(scrubbed);
       if (text.includes("PRIVATE KEY")) throw new Error("the scrubbed state still holds a private key");

@@ -4,7 +4,6 @@
 // network name and labels are the ones the SDK's own `owner` input gave
 // before, so recorded stacks keep their networks. Pure logic: no transport.
 import { describe, expect, it } from "vitest";
-import type * as pulumi from "@pulumi/pulumi";
 import {
   DestinationController,
   type DestinationInputs,
@@ -50,7 +49,7 @@ async function dynamicCheck(
   news: Record<string, unknown>,
   olds: Record<string, unknown> = {},
 ): Promise<DestinationInputs> {
-  const r = (await dynamic.check!(olds, news)) as pulumi.dynamic.CheckResult;
+  const r = await dynamic.check!(olds, news);
   expect(r.failures ?? []).toEqual([]);
   return r.inputs as DestinationInputs;
 }
@@ -112,7 +111,7 @@ describe("the dynamic adapter derives a Destination's owner from its URN", () =>
   });
 
   it("refuses a resourceUrn that is not a URN, naming it", async () => {
-    const r = (await dynamic.check!({}, { ...sent("web"), resourceUrn: "web" })) as pulumi.dynamic.CheckResult;
+    const r = await dynamic.check!({}, { ...sent("web"), resourceUrn: "web" });
     expect((r.failures ?? []).map((f) => f.property)).toEqual(["resourceUrn"]);
   });
 
@@ -145,7 +144,7 @@ describe("the dynamic adapter derives a Destination's owner from its URN", () =>
       (props) => props?.resourceUrn,
     );
     const inputs = await dynamicCheck({ ...sent("web"), network: "web-net" });
-    await creating.create(inputs as unknown as Record<string, unknown>);
+    await creating.create(inputs);
     expect(bodies).toHaveLength(1);
     expect(bodies[0]!.Labels).toMatchObject({
       "dockyard.managed": "true",

@@ -174,7 +174,7 @@ const endpointArb = fc
     },
     { requiredKeys: ["host", "creds"] },
   )
-  .map(({ creds, ...rest }) => ({ ...rest, ...creds }) as Record<string, unknown>);
+  .map(({ creds, ...rest }) => ({ ...rest, ...creds }));
 const validServerArb = fc
   .record(
     {
@@ -186,7 +186,7 @@ const validServerArb = fc
     },
     { requiredKeys: ["endpoint"] },
   )
-  .map(({ endpoint, ...rest }) => ({ ...endpoint, ...rest }) as Record<string, unknown>);
+  .map(({ endpoint, ...rest }) => ({ ...endpoint, ...rest }));
 
 function ipv4Text(v: number): string {
   return [24, 16, 8, 0].map((s) => (v >>> s) & 255).join(".");

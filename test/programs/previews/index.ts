@@ -84,6 +84,6 @@ for (const [f, v] of Object.entries(k.web)) {
   } else if (f === "connect") web.connect = (v as string[]).map((c, i) => withEcho(`web.connect.${i}`, c));
   else web[f] = withEcho(`web.${f}`, v);
 }
-new dockyard.Destination("web", web as unknown as dockyard.DestinationArgs);
+new dockyard.Destination("web", web);
 // No display name of its own: it follows the server's name.
 new dockyard.Destination("db", { server, type: "standalone", network: k.dbNetwork, internal: true });

@@ -64,7 +64,7 @@ describe("the adapter hands controllers the inputs and state without the seriali
 
   it("check without olds (a create) passes none", async () => {
     const { seen, provider } = recording();
-    await provider.check!(undefined as unknown as object, { __provider: PROVIDER });
+    await provider.check!(undefined, { __provider: PROVIDER });
     expect(seen[0]!.args).toEqual([undefined, {}]);
   });
 });
@@ -133,7 +133,7 @@ describe("the adapter over the Destination controller and the fake engine", () =
 
   it("create, read, update and delete translate to the controller's and back", async () => {
     const { w, provider, news } = adapted();
-    const checked = await provider.check!(undefined as unknown as object, news);
+    const checked = await provider.check!(undefined, news);
     expect(checked.failures).toEqual([]);
     const created = await provider.create({ ...checked.inputs, __provider: PROVIDER });
     expect(created.id).toBe(w.daemon.peek("prod")!.Id);
@@ -164,7 +164,7 @@ describe("the adapter over the Destination controller and the fake engine", () =
   it("a controller's refusal reaches the engine as its message", async () => {
     const { w, provider, news } = adapted();
     w.daemon.addNetwork({ Name: "prod" });
-    const checked = await provider.check!(undefined as unknown as object, news);
+    const checked = await provider.check!(undefined, news);
     const err = await provider.create({ ...checked.inputs, __provider: PROVIDER }).catch((e: unknown) => e);
     expect((err as Error).name).toBe("ConflictError");
     expect((err as Error).message).toMatch(/^root@web1:22: a network named 'prod' already exists/);

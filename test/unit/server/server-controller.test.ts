@@ -181,11 +181,7 @@ describe("Server update", () => {
     expect(updated).toMatchObject({ description: "new", user: "deploy" });
     expect(updated.connection).toMatchObject({ user: "deploy", hostKey: state.hostPublicKey });
     const { hostKey: _k, ...unpinned } = state.connection;
-    const older = await w.servers.update(
-      id,
-      { ...state, connection: unpinned as typeof state.connection },
-      w.serverInputs(),
-    );
+    const older = await w.servers.update(id, { ...state, connection: unpinned }, w.serverInputs());
     expect(older.connection.hostKey).toBe(state.hostPublicKey);
   });
 
@@ -302,7 +298,7 @@ describe("Server diff", () => {
     expect(unknown.stables).not.toContain("hostPublicKey");
   });
   it("updates in place, keeping the host key outputs, when the host differs only in letter case (same machine)", () => {
-    const named = { ...serverState, host: "Web-1.Example.COM" } as ServerState;
+    const named = { ...serverState, host: "Web-1.Example.COM" };
     const d = diffing.diff("id", named, { ...serverInputs, host: "web-1.example.com" });
     expect(d).toMatchObject({ changes: true, replaces: [], updates: ["host"] });
     expect(d.stables).toEqual(["hostPublicKey", "hostKeyFingerprint"]);
