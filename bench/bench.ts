@@ -290,6 +290,7 @@ async function measureOp<R>(
   const totalMs = nowMs() - t0;
   const cpu = process.cpuUsage(cpu0);
   const watched = await sampler.stop();
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows what the measured operation threw, unchanged
   if (error) throw error;
   const accepted = win.accepted();
   const ports = new Set(watched.sshClientPorts);
@@ -556,8 +557,8 @@ async function main() {
     cli.close();
     process.exit(130);
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", (sig) => void onSignal(sig));
+  process.on("SIGTERM", (sig) => void onSignal(sig));
 
   const started = new Date();
   const t0 = nowMs();

@@ -148,4 +148,4 @@ export function isHost(v: string): boolean {
 export const USER_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
 
 /** An absolute path made only of characters that need no quoting. */
-export const SAFE_ABSOLUTE_PATH = /^\/[A-Za-z0-9._+\/-]*$/;
+export const SAFE_ABSOLUTE_PATH = /^\/[A-Za-z0-9._+/-]*$/;

@@ -62,7 +62,9 @@ function readTestHost(dir = process.env.DOCKYARD_TESTHOST_DIR || "/var/lib/docky
   try {
     return JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (err) {
-    throw new Error(`cannot read ${file} (is the test host up? run scripts/testhost up): ${err.message}`);
+    throw new Error(`cannot read ${file} (is the test host up? run scripts/testhost up): ${err.message}`, {
+      cause: err,
+    });
   }
 }
 

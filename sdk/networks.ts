@@ -27,9 +27,9 @@ export function getNetworksOutput(
   args: GetNetworksArgs,
   opts?: pulumi.InvokeOutputOptions,
 ): pulumi.Output<GetNetworksResult> {
-  return pulumi.runtime.invokeOutput(
+  return pulumi.runtime.invokeOutput<GetNetworksResult>(
     "dockyard:index:getNetworks",
     { connection: args.connection },
     opts,
-  ) as pulumi.Output<GetNetworksResult>;
+  );
 }

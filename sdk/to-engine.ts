@@ -10,7 +10,7 @@
  * (an absent optional field) before handing state back.
  */
 export function withoutUndefined<T>(v: T): T {
-  if (Array.isArray(v)) return v.map((x) => (x === undefined ? null : withoutUndefined(x))) as T;
+  if (Array.isArray(v)) return (v as unknown[]).map((x) => (x === undefined ? null : withoutUndefined(x))) as T;
   if (v && typeof v === "object") {
     return Object.fromEntries(
       Object.entries(v as Record<string, unknown>)

@@ -28,7 +28,7 @@ export function parseAddress(text: string): { family: 4 | 6; value: bigint } | u
     const h = head ? head.split(":") : [];
     const tl = tail !== undefined && tail !== "" ? tail.split(":") : [];
     const missing = 8 - h.length - tl.length;
-    const groups = tail !== undefined ? [...h, ...Array(missing).fill("0"), ...tl] : h;
+    const groups = tail !== undefined ? [...h, ...Array<string>(missing).fill("0"), ...tl] : h;
     if (groups.length !== 8) return undefined;
     return { family: 6, value: groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g || "0", 16)), 0n) };
   }

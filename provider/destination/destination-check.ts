@@ -26,7 +26,7 @@ const HOST_TAKING_OPTIONS: Record<string, string> = {
 };
 const BUILTIN_NETWORKS = new Set(["bridge", "host", "none", "ingress", "docker_gwbridge"]);
 const CONTAINER_NAME = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-const LABEL_KEY = /^[A-Za-z0-9]([A-Za-z0-9._\/-]*[A-Za-z0-9])?$/;
+const LABEL_KEY = /^[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?$/;
 const MAX_LABELS = 100;
 /** `urn:pulumi:<stack>::<project>::<type>::<name>` (the name may contain `::`). */
 const PULUMI_URN = /^urn:pulumi:[^:]+::[^:]+::[^:]+(?::[^:]+)*::.+$/;

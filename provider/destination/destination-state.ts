@@ -17,7 +17,8 @@ export function driverFor(type: DestinationType): "bridge" | "overlay" {
   return type === "swarm" ? "overlay" : "bridge";
 }
 
-export function typeOfDriver(driver: string): DestinationType | string {
+/** The Destination type a network's driver stands for; another driver is named as it is. */
+export function typeOfDriver(driver: string): string {
   if (driver === "bridge") return "standalone";
   if (driver === "overlay") return "swarm";
   return driver;

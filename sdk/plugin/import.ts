@@ -19,7 +19,7 @@ import type { OperationContext } from "../../provider/operation-context";
 import { DEFAULTS, type ConnectionSpec } from "../../provider/transport/endpoint";
 
 const IMPORT_ID =
-  /^([a-zA-Z0-9][a-zA-Z0-9_.-]*)@([A-Za-z_][A-Za-z0-9_.-]{0,31})@(\[[0-9A-Fa-f:.]+\]|[^:@\[\]\s]+)(?::(\d{1,5}))?$/;
+  /^([a-zA-Z0-9][a-zA-Z0-9_.-]*)@([A-Za-z_][A-Za-z0-9_.-]{0,31})@(\[[0-9A-Fa-f:.]+\]|[^:@[\]\s]+)(?::(\d{1,5}))?$/;
 
 export const IMPORT_FORM = "<network name or id>@<user>@<host>[:<port>]";
 

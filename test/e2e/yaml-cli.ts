@@ -18,10 +18,15 @@ let yamlBin: Promise<string> | undefined;
 export function ensureYamlHost(): Promise<string> {
   if (process.env.PULUMI_YAML_BIN) return Promise.resolve(process.env.PULUMI_YAML_BIN);
   yamlBin ??= new Promise((resolve, reject) => {
-    execFile("bash", [path.join(repoRoot, "scripts", "pulumi-yaml")], { encoding: "utf8" }, (err, stdout) => {
-      if (err) reject(err);
-      else resolve(stdout.trim().split("\n").pop() ?? "");
-    });
+    execFile(
+      "bash",
+      [path.join(repoRoot, "scripts", "pulumi-yaml")],
+      { encoding: "utf8" },
+      (err: Error | null, stdout) => {
+        if (err) reject(err);
+        else resolve(stdout.trim().split("\n").pop() ?? "");
+      },
+    );
   });
   return yamlBin;
 }

@@ -41,7 +41,7 @@ export function harness(opts: HarnessOptions = {}) {
       news: Record<string, unknown>,
       olds?: Record<string, unknown>,
     ): DestinationInputs {
-      const name = String(news.network ?? "dest");
+      const name = String((news.network as string | undefined) ?? "dest");
       const checked = ctl.destination.check(olds, {
         connection: server.connection,
         serverName: server.name,

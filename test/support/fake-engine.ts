@@ -379,9 +379,12 @@ export class FakeDaemon implements EngineApi {
         const error = await new Promise<unknown>((resolve, reject) => {
           void released.then(resolve);
           const s = opts.signal;
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the signal's abort reason as it is, which need not be an Error
           if (s?.aborted) reject(s.reason);
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the signal's abort reason as it is, which need not be an Error
           s?.addEventListener("abort", () => reject(s.reason), { once: true });
         });
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- the error a hang is released with may deliberately be a non-Error: the code under test must handle it
         if (error !== undefined) throw error;
       },
     });
@@ -410,6 +413,7 @@ export class FakeDaemon implements EngineApi {
     await Promise.resolve();
     const fault = this.takeFault(method, args);
     if (fault?.before) await fault.before();
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- an injected fault may deliberately be a non-Error: the code under test must handle it
     if (fault?.error !== undefined && !fault.after) throw fault.error;
     let result: T;
     try {
@@ -418,6 +422,7 @@ export class FakeDaemon implements EngineApi {
       if (err instanceof DaemonAnswer) throw mapAnswer(this.target, whatOf(method, args), err);
       throw err;
     }
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- an injected fault may deliberately be a non-Error: the code under test must handle it
     if (fault?.error !== undefined) throw fault.error;
     await Promise.resolve();
     return result;

@@ -49,7 +49,7 @@ export function world(opts: FakeDaemonOptions = {}): World {
     servers,
     logs,
     inputs(over = {}) {
-      const network = String(over.network ?? "prod");
+      const network = String((over.network as string | undefined) ?? "prod");
       const r = destinations.check(undefined, {
         connection: CONNECTION,
         serverName: HOST,

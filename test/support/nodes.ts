@@ -61,7 +61,7 @@ export function testhostNodes(...args: string[]): string {
     return execFileSync(script, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 300_000 });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`scripts/testhost-nodes ${args.join(" ")} failed: ${e.message}\n${e.stderr ?? ""}`);
+    throw new Error(`scripts/testhost-nodes ${args.join(" ")} failed: ${e.message}\n${e.stderr ?? ""}`, { cause: err });
   }
 }
 

@@ -58,7 +58,9 @@ export function npmInstall(dir: string): void {
     });
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`npm install (in ${dir}) failed: ${e.message}\n${e.stdout ?? ""}\n${e.stderr ?? ""}`);
+    throw new Error(`npm install (in ${dir}) failed: ${e.message}\n${e.stdout ?? ""}\n${e.stderr ?? ""}`, {
+      cause: err,
+    });
   }
 }
 

@@ -39,7 +39,7 @@ export function sandboxCli(...args: string[]): string {
     return execFileSync(sandboxScript, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 300_000 });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`scripts/sandbox ${args.join(" ")} failed: ${e.message}\n${e.stderr ?? ""}`);
+    throw new Error(`scripts/sandbox ${args.join(" ")} failed: ${e.message}\n${e.stderr ?? ""}`, { cause: err });
   }
 }
 
@@ -207,7 +207,7 @@ export class Sandbox {
       await run(sandboxScript, ["dockerd", "restart", this.dir], { timeout: 300_000 });
     } catch (err) {
       const e = err as { stderr?: string; message: string };
-      throw new Error(`scripts/sandbox dockerd restart failed: ${e.message}\n${e.stderr ?? ""}`);
+      throw new Error(`scripts/sandbox dockerd restart failed: ${e.message}\n${e.stderr ?? ""}`, { cause: err });
     }
   }
 

@@ -52,7 +52,7 @@ export function testHost(): TestHost {
   try {
     return JSON.parse(readFileSync(join(dir, "env.json"), "utf8")) as TestHost;
   } catch (err) {
-    throw new Error(`the test host is not up (run scripts/testhost up): ${String(err)}`);
+    throw new Error(`the test host is not up (run scripts/testhost up): ${String(err)}`, { cause: err });
   }
 }
 

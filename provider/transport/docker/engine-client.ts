@@ -51,7 +51,9 @@ function withSignal<T extends object>(opts: T, abortSignal: AbortSignal): T {
 function errorText(err: { json?: unknown; reason?: string; message?: string }): string {
   const j = err.json as { message?: string } | string | Buffer | undefined;
   if (j && typeof j === "object" && !Buffer.isBuffer(j) && typeof j.message === "string") return j.message;
-  const text = j === undefined ? "" : String(j).trim();
+  // A body that is not JSON arrives as its text (a string or a Buffer).
+  const body = typeof j === "string" || Buffer.isBuffer(j) ? j.toString() : j === undefined ? "" : JSON.stringify(j);
+  const text = body.trim();
   if (text) return text;
   return err.reason ?? err.message ?? "unknown error";
 }
@@ -116,7 +118,7 @@ export class DockerClient implements EngineApi {
    */
   private start<T>(fn: (signal: AbortSignal) => Promise<T>, attempt: Attempt): Promise<T> {
     const agent = this.agent as SshDockerAgent & AddRequest;
-    const view: SshDockerAgent & AddRequest = Object.create(agent);
+    const view = Object.create(agent) as SshDockerAgent & AddRequest;
     view.addRequest = (req, options) => {
       attempt.bind(req);
       agent.addRequest(req, options);

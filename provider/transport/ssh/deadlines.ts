@@ -43,7 +43,7 @@ export function openChannel(
   what: string,
   ms: number,
   open: (cb: (err: Error | undefined, channel: ClientChannel) => void) => void,
-  mapError: (err: Error) => unknown = (err) => err,
+  mapError: (err: Error) => Error = (err) => err,
 ): Promise<ClientChannel> {
   return openLate(target, what, ms, open, (channel) => channel.close(), mapError);
 }
@@ -55,7 +55,7 @@ export function openLate<T>(
   ms: number,
   open: (cb: (err: Error | undefined, channel: T) => void) => void,
   discard: (channel: T) => void,
-  mapError: (err: Error) => unknown = (err) => err,
+  mapError: (err: Error) => Error = (err) => err,
 ): Promise<T> {
   let timedOut = false;
   return withDeadline(

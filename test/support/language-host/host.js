@@ -411,7 +411,7 @@ class Host {
       );
     } catch (err) {
       // npm ls exits non-zero on problems in the tree but still prints it.
-      if (!err.stdout) throw new Error(`failed to get node dependencies: ${err.message}`);
+      if (!err.stdout) throw new Error(`failed to get node dependencies: ${err.message}`, { cause: err });
       tree = JSON.parse(err.stdout);
     }
     const list = [];

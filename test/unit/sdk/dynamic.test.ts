@@ -33,6 +33,7 @@ function recording(answer: { read?: unknown; fail?: unknown } = {}) {
     ),
     create: async (...args) => {
       seen.push({ op: "create", args });
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- deliberately a non-Error: the code under test must handle it
       if (answer.fail !== undefined) throw answer.fail;
       return { id: "new-id", state: { a: 1, gone: undefined, nested: { x: undefined, y: 2 } } };
     },
@@ -40,6 +41,7 @@ function recording(answer: { read?: unknown; fail?: unknown } = {}) {
     update: async (...args) => (seen.push({ op: "update", args }), { b: 2, c: undefined }),
     delete: async (...args) => {
       seen.push({ op: "delete", args });
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- deliberately a non-Error: the code under test must handle it
       if (answer.fail !== undefined) throw answer.fail;
     },
   };
