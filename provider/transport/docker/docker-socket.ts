@@ -7,7 +7,6 @@
 import type { Client, ClientChannel } from "ssh2";
 import type { Duplex } from "node:stream";
 import { ConnectionError, DockyardError } from "../../errors";
-import { shellCommand } from "../shell";
 import { openChannel } from "../ssh/deadlines";
 import { execOpening } from "../ssh/exec-channel";
 import { openSession } from "../ssh/session-slots";
@@ -146,12 +145,7 @@ export class SshDockerSockets implements DockerSocketSource {
       });
     };
     const channel = await openSession(slots, () =>
-      openChannel(
-        target,
-        "starting docker system dial-stdio",
-        timeoutMs,
-        execOpening(client, shellCommand(argv), watch),
-      ),
+      openChannel(target, "starting docker system dial-stdio", timeoutMs, execOpening(client, argv, watch)),
     ).catch((err: Error) => {
       throw err instanceof DockyardError
         ? err

@@ -6,19 +6,20 @@
  * `await` on the opening resumes. A listener attached there misses it.
  */
 import type { Client, ClientChannel } from "ssh2";
+import { shellCommand } from "../shell";
 
 /**
- * The `open` for `openChannel` that runs `command`, calling `onOpen` with the
- * channel synchronously as ssh2 hands it over, before anything else can be
- * emitted on it.
+ * The `open` for `openChannel` that runs the fixed `argv`, calling `onOpen`
+ * with the channel synchronously as ssh2 hands it over, before anything else
+ * can be emitted on it.
  */
 export function execOpening(
   client: Client,
-  command: string,
+  argv: readonly string[],
   onOpen: (channel: ClientChannel) => void,
 ): (cb: (err: Error | undefined, channel: ClientChannel) => void) => void {
   return (cb) =>
-    client.exec(command, (err, channel) => {
+    client.exec(shellCommand(argv), (err, channel) => {
       if (!err) onOpen(channel);
       cb(err, channel);
     });

@@ -8,7 +8,6 @@ import { constants as osConstants } from "node:os";
 import type { Client, ClientChannel, ServerHostKeyAlgorithm } from "ssh2";
 import type { Duplex } from "node:stream";
 import { ConnectionError, DockyardError, HostKeyMismatchError, ValidationError, isTransient } from "../../errors";
-import { shellCommand } from "../shell";
 import { describeEndpoint, type SshEndpoint } from "../endpoint";
 import { openChannel, sleep, withDeadline } from "./deadlines";
 import { execOpening } from "./exec-channel";
@@ -197,7 +196,7 @@ export class SshSession {
         this.target,
         `running ${argv[0]}`,
         timeoutMs,
-        execOpening(client, shellCommand(argv), (ch) => ch.on("exit", onExit)),
+        execOpening(client, argv, (ch) => ch.on("exit", onExit)),
       ),
     ).catch((err: Error) => {
       throw err instanceof DockyardError
