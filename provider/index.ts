@@ -3,6 +3,7 @@
  * transport they share. Nothing here depends on how Pulumi calls it.
  */
 import { DestinationController } from "./destination/destination-controller";
+import type { Daemons } from "./engine-api";
 import type { Logger } from "./operation-context";
 import { ServerController } from "./server/server-controller";
 import { Transport } from "./transport/transport";
@@ -31,14 +32,21 @@ export { contextForUrn, parseUrn, type Logger, type OperationContext, type UrnPa
 export * from "./destination/destination-types";
 export { checkDestination } from "./destination/destination-check";
 
-export interface Controllers {
-  transport: Transport;
+/**
+ * The controllers and what they reach the daemons through: the SSH transport
+ * unless another `Daemons` is given (say, an in-memory one in tests).
+ */
+export interface Controllers<D extends Daemons = Transport> {
+  transport: D;
   server: ServerController;
   destination: DestinationController;
 }
 
 /** Controllers sharing one transport (one SSH connection per server). */
-export function createControllers(opts: { transport?: Transport; log?: Logger } = {}): Controllers {
+export function createControllers(opts?: { log?: Logger }): Controllers;
+/** Controllers on the daemons given (a `Transport`, or another `Daemons`). */
+export function createControllers<D extends Daemons>(opts: { transport: D; log?: Logger }): Controllers<D>;
+export function createControllers(opts: { transport?: Daemons; log?: Logger } = {}): Controllers<Daemons> {
   const transport = opts.transport ?? new Transport({ log: opts.log });
   return {
     transport,

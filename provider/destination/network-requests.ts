@@ -41,6 +41,11 @@ export function createBody(
     config.push(strip({ Subnet: inputs.ipv6Subnet, Gateway: inputs.ipv6Gateway, IPRange: inputs.ipv6IpRange }));
   const body: NetworkCreateBody = {
     Name: inputs.network,
+    // Docker before 25 (API < 1.44) accepts a second local network of a name
+    // already in use unless asked to check; later versions always refuse one
+    // and ignore the field. A name taken after the controller's look-up is
+    // then refused, not duplicated.
+    CheckDuplicate: true,
     Driver: driverFor(inputs.type),
     Attachable: inputs.type === "swarm" ? inputs.attachable : false,
     Internal: inputs.internal,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConflictError, LABEL_MANAGED, LABEL_OWNER, type ServerState } from "../../provider";
+import { createBody } from "../../provider/destination/network-requests";
 import { harness } from "../support/controllers";
 import { cleanup, docker, dockerOk, testHost, uniq, type TestHost } from "../support/testhost";
 
@@ -126,6 +127,23 @@ describe("Destination lifecycle", () => {
     expect((err as Error).message).toContain(`a network named '${network}' already exists`);
     expect((err as Error).message).toContain("adopt: true");
     expect(inspect(network).Id).toBe(before);
+  });
+
+  it("the create request itself is refused for a name already taken (the daemon checks, Docker 20.10 too)", async () => {
+    // Docker before 25 makes a second local network of a name in use unless
+    // the request asks it to check: a name taken after the controller's
+    // look-up would give a duplicate instead of the explained conflict.
+    const network = `${P}-twice`;
+    const body = createBody(t.checkDestination(server, { network, type: "standalone" }));
+    const api = t.ctl.transport.docker(server.connection);
+    const first = await api.createNetwork(body);
+    const err = await api.createNetwork(body).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConflictError);
+    expect((err as Error).message).toContain("already exists");
+    const named = docker("network", "ls", "--no-trunc", "--format", "{{.ID}} {{.Name}}")
+      .split("\n")
+      .filter((line) => line.endsWith(` ${network}`));
+    expect(named).toEqual([`${first} ${network}`]);
   });
 
   it("adopts a matching existing network, and deletes it when destroyed since it was adopted", async () => {

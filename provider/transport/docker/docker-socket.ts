@@ -7,8 +7,8 @@
 import type { Client, ClientChannel } from "ssh2";
 import type { Duplex } from "node:stream";
 import { ConnectionError, DockyardError } from "../../errors";
-import { shellCommand } from "../shell";
 import { openChannel } from "../ssh/deadlines";
+import { execOpening } from "../ssh/exec-channel";
 import { openSession } from "../ssh/session-slots";
 import type { ExecChannel, SshSession } from "../ssh/ssh-session";
 import { ChannelSocket } from "./channel-socket";
@@ -121,25 +121,35 @@ export class SshDockerSockets implements DockerSocketSource {
   private async dialStdio(client: Client, socketPath: string, timeoutMs: number): Promise<ClientChannel> {
     const { target, spec, slots } = this.session;
     const argv = dialStdioArgv(socketPath);
+    // A failing dial-stdio exits at once, its exit status often in the same
+    // read as the channel's opening: the listeners go on as the channel is
+    // handed over. Its stderr becomes a clear error. Its stdout may end
+    // before the exit status arrives: the socket waits for `exitError` before
+    // ending, so the caller sees this error, not a hang-up.
+    const watch = (channel: ClientChannel): void => {
+      let stderr = "";
+      channel.stderr.on("data", (d: Buffer) => {
+        if (stderr.length < 4096) stderr += d.toString();
+      });
+      let settle: (err: Error | undefined) => void = () => undefined;
+      (channel as ExecChannel).exitError = new Promise((r) => (settle = r));
+      let exited = false;
+      channel.once("exit", (code: number | null) => {
+        exited = true;
+        // The stderr came before the exit status, but may still wait in the
+        // stream's buffer (its listener was just attached): let it flow first.
+        setImmediate(() => settle(code ? dialStdioError(target, spec.user, socketPath, code, stderr) : undefined));
+      });
+      channel.once("close", () => {
+        if (!exited) settle(undefined);
+      });
+    };
     const channel = await openSession(slots, () =>
-      openChannel(target, "starting docker system dial-stdio", timeoutMs, (cb) => client.exec(shellCommand(argv), cb)),
+      openChannel(target, "starting docker system dial-stdio", timeoutMs, execOpening(client, argv, watch)),
     ).catch((err: Error) => {
       throw err instanceof DockyardError
         ? err
         : new ConnectionError(target, `cannot run docker system dial-stdio: ${err.message}`, { cause: err });
-    });
-    // A failing dial-stdio exits at once; turn its stderr into a clear error.
-    // Its stdout may end before the exit status arrives: the socket waits for
-    // `exitError` before ending, so the caller sees this error, not a hang-up.
-    let stderr = "";
-    channel.stderr.on("data", (d: Buffer) => {
-      if (stderr.length < 4096) stderr += d.toString();
-    });
-    let settle: (err: Error | undefined) => void = () => undefined;
-    (channel as ExecChannel).exitError = new Promise((r) => (settle = r));
-    channel.once("close", () => settle(undefined));
-    channel.once("exit", (code: number | null) => {
-      settle(code ? dialStdioError(target, spec.user, socketPath, code, stderr) : undefined);
     });
     return channel;
   }

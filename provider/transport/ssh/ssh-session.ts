@@ -8,9 +8,9 @@ import { constants as osConstants } from "node:os";
 import type { Client, ClientChannel, ServerHostKeyAlgorithm } from "ssh2";
 import type { Duplex } from "node:stream";
 import { ConnectionError, DockyardError, HostKeyMismatchError, ValidationError, isTransient } from "../../errors";
-import { shellCommand } from "../shell";
 import { describeEndpoint, type SshEndpoint } from "../endpoint";
 import { openChannel, sleep, withDeadline } from "./deadlines";
+import { execOpening } from "./exec-channel";
 import { hostKeyAlgorithms, hostKeyFingerprint, type SeenHostKey } from "./hostkey";
 import { SessionSlots, openSession } from "./session-slots";
 import { dialOnce } from "./ssh-dial";
@@ -180,8 +180,24 @@ export class SshSession {
     timeoutMs: number,
   ): Promise<{ code: number; signal?: string; stdout: string; stderr: string }> {
     const client = await this.connect();
+    // Recorded from the channel's opening on: the exit status may come with it.
+    let code: number | undefined;
+    let signal: string | undefined;
+    const onExit = (exitCode: number | null, sig?: string): void => {
+      if (exitCode !== null && exitCode !== undefined) code = exitCode;
+      else if (sig) {
+        signal = sig.replace(/^SIG/, "");
+        const num = (osConstants.signals as Record<string, number>)[`SIG${signal}`];
+        code = num ? 128 + num : 255;
+      }
+    };
     const channel = await openSession(this.slots, () =>
-      openChannel(this.target, `running ${argv[0]}`, timeoutMs, (cb) => client.exec(shellCommand(argv), cb)),
+      openChannel(
+        this.target,
+        `running ${argv[0]}`,
+        timeoutMs,
+        execOpening(client, argv, (ch) => ch.on("exit", onExit)),
+      ),
     ).catch((err: Error) => {
       throw err instanceof DockyardError
         ? err
@@ -195,18 +211,9 @@ export class SshSession {
         new Promise((resolve) => {
           let stdout = "";
           let stderr = "";
-          let code: number | undefined;
-          let signal: string | undefined;
+          // Output waits in the channel's buffers until these listeners read it.
           channel.on("data", (d: Buffer) => (stdout += d.toString()));
           channel.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-          channel.on("exit", (exitCode: number | null, sig?: string) => {
-            if (exitCode !== null && exitCode !== undefined) code = exitCode;
-            else if (sig) {
-              signal = sig.replace(/^SIG/, "");
-              const num = (osConstants.signals as Record<string, number>)[`SIG${signal}`];
-              code = num ? 128 + num : 255;
-            }
-          });
           // No exit status at all (the channel just closed): not a success either.
           channel.on("close", () => resolve({ code: code ?? 255, ...(signal ? { signal } : {}), stdout, stderr }));
         }),

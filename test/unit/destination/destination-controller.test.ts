@@ -283,6 +283,24 @@ describe("create, when the name is taken", () => {
   });
 });
 
+describe("create, when the name is taken after the look-up", () => {
+  it("a plain bridge of that name made just before the create (Docker 20.10): refused and explained, nothing created", async () => {
+    // The default fake daemon accepts a duplicate local name unless the request sets CheckDuplicate, as 20.10 does.
+    const w = world();
+    let racer = "";
+    w.daemon.before("createNetwork", () => void (racer = w.daemon.addNetwork({ Name: "prod" })));
+    const err = await w.destinations.create(w.inputs()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConflictError);
+    expect((err as Error).message).toBe(
+      "root@web1:22: a network named 'prod' already exists. Choose another name, or set adopt: true to take it over.",
+    );
+    expect(w.daemon.callsTo("createNetwork")).toHaveLength(1);
+    expect(w.daemon.userNetworks()).toEqual(["prod"]);
+    expect(w.daemon.peek("prod")?.Id).toBe(racer);
+    expect(w.daemon.peek("prod")?.Labels ?? {}).not.toHaveProperty("dockyard.managed");
+  });
+});
+
 describe("create, when the subnet is taken", () => {
   it("a subnet overlapping an existing network is refused before creating, naming it", async () => {
     const w = world();

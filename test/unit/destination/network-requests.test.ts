@@ -64,6 +64,7 @@ describe("the create request", () => {
     const body = createBody(inputs);
     expect(body).toMatchObject({
       Name: "prod",
+      CheckDuplicate: true,
       Driver: "bridge",
       Attachable: false,
       Internal: false,
