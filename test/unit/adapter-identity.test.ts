@@ -13,7 +13,6 @@ import {
 } from "../../provider";
 import { checkDestination } from "../../provider/destination/destination-check";
 import { ownerFromUrn } from "../../provider/destination/ownership";
-import { contextForUrn, parseUrn } from "../../provider/operation-context";
 import { UNKNOWN } from "../../provider/resource";
 import { adapt } from "../../sdk/dynamic";
 
@@ -53,29 +52,6 @@ async function dynamicCheck(
   expect(r.failures ?? []).toEqual([]);
   return r.inputs as DestinationInputs;
 }
-
-describe("a URN", () => {
-  it("is read into its parts, a name with '::' kept whole", () => {
-    expect(parseUrn("urn:pulumi:st::pr::app:Thing$dockyard:index:Destination::a::b")).toEqual({
-      stack: "st",
-      project: "pr",
-      qualifiedType: "app:Thing$dockyard:index:Destination",
-      type: "dockyard:index:Destination",
-      name: "a::b",
-    });
-  });
-  it("gives the context its name and type, and nothing more while it is not known", () => {
-    const log = () => undefined;
-    expect(contextForUrn(urnOf("web"), log)).toMatchObject({
-      urn: urnOf("web"),
-      name: "web",
-      type: "pulumi-nodejs:dynamic/dockyard:Destination",
-    });
-    const unknown = contextForUrn(UNKNOWN, log);
-    expect(unknown.name).toBeUndefined();
-    expect(unknown.type).toBeUndefined();
-  });
-});
 
 describe("the dynamic adapter derives a Destination's owner from its URN", () => {
   it("as `<project>/<stack>/<name>`, the owner the SDK used to send", async () => {

@@ -1,11 +1,10 @@
 // What a preview says when a Server changes under its Destinations. Pure logic:
 // no transport is used.
 import { describe, expect, it } from "vitest";
-import { createControllers, UNKNOWN, type DestinationState, type ServerState } from "../../provider";
+import { createControllers, UNKNOWN, type DestinationState } from "../../provider";
 import { checkDestination } from "../../provider/destination/destination-check";
-import { checkServer } from "../../provider/server/server-check";
 
-const { server, destination } = createControllers();
+const { destination } = createControllers();
 
 const connection = {
   host: "web1.example.com",
@@ -140,28 +139,5 @@ describe("a Destination recorded before the daemon field existed", () => {
   it("an unknown connection with no login record to compare is an update", () => {
     const d = destination.diff("abc", oldState, inputsWith({ connection: UNKNOWN }));
     expect(d).toMatchObject({ changes: true, replaces: [], updates: ["connection"] });
-  });
-});
-
-describe("Destination check", () => {
-  it("keeps the server's swarm role recorded at creation, so a role not known yet is no change", () => {
-    const again = checkDestination(destInputs as unknown as Record<string, unknown>, {
-      ...destInputs,
-      serverSwarmRole: UNKNOWN,
-    });
-    expect(again.inputs.serverSwarmRole).toBe("none");
-  });
-  it("rejects a malformed server field, naming it", () => {
-    const r = checkDestination(undefined, { connection, daemon: { host: 5 }, serverName: "w", owner: "p/s/x" });
-    expect(r.failures.map((f) => f.property)).toContain("daemon.host");
-  });
-});
-
-describe("Server diff", () => {
-  const inputs = checkServer({ host: "Web1.example.com", password: "pw" }, {}).inputs;
-  const state = { ...inputs, connection: { ...inputs } } as unknown as ServerState;
-  it("a host differing only in letter case is the same machine: updated, not replaced", () => {
-    const d = server.diff("id", state, { ...inputs, host: "web1.EXAMPLE.com" });
-    expect(d).toMatchObject({ changes: true, replaces: [], updates: ["host"] });
   });
 });

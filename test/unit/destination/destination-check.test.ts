@@ -216,3 +216,39 @@ describe("containers named in connect", () => {
     expect(checkDestination(undefined, { ...unnamed, connect: ["traefik"] }).failures).toEqual([]);
   });
 });
+
+/** A Destination's checked inputs, as a preview has them recorded. */
+const recorded = (() => {
+  const r = checkDestination(undefined, {
+    connection: { ...connection, host: "web1.example.com", password: "pw" },
+    daemon: { host: "web1.example.com", dockerSocket: "/var/run/docker.sock", login: "sha256:aaaa" },
+    serverName: "web1",
+    serverSwarmRole: "none",
+    owner: "p/s/prod",
+    serverId: "0b6f2c1e-5d1a-4c3e-9f7a-2a1b3c4d5e6f",
+    resourceUrn: "urn:pulumi:s::p::pulumi-nodejs:dynamic/dockyard:Destination::prod",
+    network: "prod",
+    labels: { tier: "web" },
+  });
+  expect(r.failures).toEqual([]);
+  return r.inputs;
+})();
+
+describe("Destination check, against recorded inputs", () => {
+  it("keeps the server's swarm role recorded at creation, so a role not known yet is no change", () => {
+    const again = checkDestination(recorded as unknown as Record<string, unknown>, {
+      ...recorded,
+      serverSwarmRole: UNKNOWN,
+    });
+    expect(again.inputs.serverSwarmRole).toBe("none");
+  });
+  it("rejects a malformed server field, naming it", () => {
+    const r = checkDestination(undefined, {
+      connection: { ...connection, host: "web1.example.com", password: "pw" },
+      daemon: { host: 5 },
+      serverName: "w",
+      owner: "p/s/x",
+    });
+    expect(r.failures.map((f) => f.property)).toContain("daemon.host");
+  });
+});

@@ -305,3 +305,12 @@ describe("Server diff", () => {
     expect(diffing.diff("id", named, { ...serverInputs, host: "web-2.example.com" }).replaces).toEqual(["host"]);
   });
 });
+
+describe("Server diff, on a host name", () => {
+  const inputs = checkServer({ host: "Web1.example.com", password: "pw" }, {}).inputs;
+  const state = { ...inputs, connection: { ...inputs } } as unknown as ServerState;
+  it("a host differing only in letter case is the same machine: updated, not replaced", () => {
+    const d = diffing.diff("id", state, { ...inputs, host: "web1.EXAMPLE.com" });
+    expect(d).toMatchObject({ changes: true, replaces: [], updates: ["host"] });
+  });
+});

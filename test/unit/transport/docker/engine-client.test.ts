@@ -24,11 +24,10 @@ import {
 } from "../../../../provider/errors";
 import { ChannelSocket } from "../../../../provider/transport/docker/channel-socket";
 import { DockerClient, negotiateApiVersion } from "../../../../provider/transport/docker/engine-client";
-import { Transport } from "../../../../provider/transport/transport";
 import type { EngineApi } from "../../../../provider/engine-api";
 import { FakeDaemon } from "../../../support/fake-engine";
 import { serveEngine, type LocalEngine } from "../../../support/local-engine";
-import type { DockerSocketSource, SshDockerSockets } from "../../../../provider/transport/docker/docker-socket";
+import type { DockerSocketSource } from "../../../../provider/transport/docker/docker-socket";
 
 let dir: string;
 let socketPath: string;
@@ -367,40 +366,5 @@ describe("DockerClient over the Engine API of the fake daemon", () => {
     // The daemon made it; the answer was lost.
     expect(daemon.peek("half")).toBeDefined();
     expect(daemon.callsTo("createNetwork").filter((a) => (a[0] as { Name: string }).Name === "half")).toHaveLength(1);
-  });
-});
-
-describe("Transport", () => {
-  const spec = {
-    host: "h",
-    port: 22,
-    user: "root",
-    password: "pw",
-    perDialTimeout: 15,
-    dialErrorLimit: 10,
-    dockerSocket: "/var/run/docker.sock",
-  };
-
-  it("hands out one client per connection, socket and expected host key, all on one SSH session; connects to nothing until called", () => {
-    const t = new Transport({ callTimeoutMs: 1234, log: () => undefined });
-    try {
-      const a = t.docker(spec);
-      expect(t.docker({ ...spec })).toBe(a);
-      const other = t.docker({ ...spec, dockerSocket: "/run/other.sock" });
-      const pinned = t.docker({ ...spec, hostKey: "SHA256:" + "A".repeat(43) });
-      expect(new Set([a, other, pinned]).size).toBe(3);
-      expect((other.socketSource as SshDockerSockets).session).toBe((a.socketSource as SshDockerSockets).session);
-      expect((pinned.socketSource as SshDockerSockets).session).toBe((a.socketSource as SshDockerSockets).session);
-      expect(other.socketPath).toBe("/run/other.sock");
-      expect(a.target).toBe("root@h:22");
-      expect((t.docker({ ...spec, port: 2222 }).socketSource as SshDockerSockets).session).not.toBe(
-        (a.socketSource as SshDockerSockets).session,
-      );
-      expect(t.hostKeySeen(spec)).toBeUndefined();
-      expect(t.pool.metrics.handshakes).toBe(0);
-    } finally {
-      t.closeAll();
-    }
-    expect(t.pool.size).toBe(0);
   });
 });
