@@ -2,14 +2,16 @@
 // it does for a quick command when many channels open at once: ssh2 emits
 // `exit` right after handing the channel over, with no backlog for a listener
 // attached later. The client is a stand-in for ssh2's; the session, its slots
-// and the Docker socket are the real ones.
+// and the Docker socket are the real ones. Then execOpening on its own.
 
 import { Readable } from "node:stream";
-import type { Client } from "ssh2";
+import type { Client, ClientChannel } from "ssh2";
 import { describe, expect, it, vi } from "vitest";
 import { DockerPermissionError } from "../../../../provider/errors";
 import { SshDockerSockets } from "../../../../provider/transport/docker/docker-socket";
 import type { SshEndpoint } from "../../../../provider/transport/endpoint";
+import { shellCommand } from "../../../../provider/transport/shell";
+import { execOpening } from "../../../../provider/transport/ssh/exec-channel";
 import type { SshPool } from "../../../../provider/transport/ssh/ssh-pool";
 import { SshSession } from "../../../../provider/transport/ssh/ssh-session";
 
@@ -81,5 +83,45 @@ describe("exit status that comes with the channel's opening", () => {
     expect(commands[0]).toContain("dial-stdio");
     expect(outcome).toBeInstanceOf(DockerPermissionError);
     expect((outcome as Error).message).toMatch(/user 'deploy' may not use \/var\/run\/docker\.sock: permission denied/);
+  });
+});
+
+describe("execOpening", () => {
+  it("runs the argv quoted, and hands the channel to onOpen before the opening's own callback", () => {
+    const order: string[] = [];
+    const channel = {} as ClientChannel;
+    let command = "";
+    const client = {
+      exec(c: string, cb: (err: Error | undefined, ch: ClientChannel) => void) {
+        command = c;
+        cb(undefined, channel);
+      },
+    } as unknown as Client;
+    const open = execOpening(client, ["docker", "system", "dial-stdio", "it's"], (ch) => {
+      expect(ch).toBe(channel);
+      order.push("onOpen");
+    });
+    expect(command).toBe("");
+    open((err, ch) => {
+      expect(err).toBeUndefined();
+      expect(ch).toBe(channel);
+      order.push("cb");
+    });
+    expect(command).toBe(shellCommand(["docker", "system", "dial-stdio", "it's"]));
+    expect(order).toEqual(["onOpen", "cb"]);
+  });
+
+  it("does not call onOpen when the channel is refused", () => {
+    const refused = new Error("open failed");
+    const client = {
+      exec(_c: string, cb: (err: Error | undefined, ch: ClientChannel) => void) {
+        cb(refused, undefined as unknown as ClientChannel);
+      },
+    } as unknown as Client;
+    const opened: ClientChannel[] = [];
+    const errors: (Error | undefined)[] = [];
+    execOpening(client, ["id"], (ch) => opened.push(ch))((err) => errors.push(err));
+    expect(opened).toEqual([]);
+    expect(errors).toEqual([refused]);
   });
 });
