@@ -29,7 +29,7 @@ import {
   type ExportedDeployment,
 } from "./helpers";
 import { cleanupAllExampleStacks, createExampleStack } from "./example-stack";
-import { FIXTURE, fixtureValues, type Fixture } from "./fixture";
+import { FIXTURE, createRecordedNetworks, fixtureValues, type Fixture } from "./fixture";
 
 const SERVER_TYPE = "pulumi-nodejs:dynamic/dockyard:Server";
 const DESTINATION_TYPE = "pulumi-nodejs:dynamic/dockyard:Destination";
@@ -331,31 +331,6 @@ describe("a state recorded by an earlier version", () => {
   const nets = { NET_WEB: `${prefix}-web`, NET_SVC: `${prefix}-svc`, NET_GONE: `${prefix}-gone` };
 
   afterAll(() => cleanup(prefix));
-
-  /** The networks of 'web' and 'svc' as the recorded version created them (same names and labels). */
-  function createRecordedNetworks(byName: (name: string) => { outputs?: unknown }): void {
-    for (const [name, driver] of [
-      ["web", "bridge"],
-      ["svc", "overlay"],
-    ] as const) {
-      const outs = byName(name).outputs as { network: string; owner: string; labels: Record<string, string> };
-      const labels = {
-        ...outs.labels,
-        "dockyard.managed": "true",
-        "dockyard.destination": name,
-        "dockyard.owner": outs.owner,
-      };
-      docker(
-        "network",
-        "create",
-        "--driver",
-        driver,
-        ...(driver === "overlay" ? ["--attachable"] : []),
-        ...Object.entries(labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]),
-        outs.network,
-      );
-    }
-  }
 
   it("imports, refreshes and destroys with the current code", async () => {
     const fixture = JSON.parse(fs.readFileSync(FIXTURE, "utf8")) as Fixture;

@@ -3,7 +3,7 @@
 import * as path from "node:path";
 
 import { repoRoot } from "../support/pulumi";
-import { read, type TestHost } from "../support/testhost";
+import { docker, read, type TestHost } from "../support/testhost";
 import type { ExportedDeployment, Placeholders } from "./helpers";
 
 export const FIXTURE = path.join(repoRoot, "test", "fixtures", "state-0.1.0.json");
@@ -39,3 +39,31 @@ export const FIXTURE_PLACEHOLDERS: Record<string, string> = {
   NET_SVC: "network of destination 'svc' (swarm)",
   NET_GONE: "network of destination 'gone' (standalone; the test never creates it)",
 };
+
+/**
+ * The networks of the fixture's 'web' and 'svc' as the recorded version created
+ * them (same names and labels), on the test host's daemon.
+ */
+export function createRecordedNetworks(byName: (name: string) => { outputs?: unknown }): void {
+  for (const [name, driver] of [
+    ["web", "bridge"],
+    ["svc", "overlay"],
+  ] as const) {
+    const outs = byName(name).outputs as { network: string; owner: string; labels: Record<string, string> };
+    const labels = {
+      ...outs.labels,
+      "dockyard.managed": "true",
+      "dockyard.destination": name,
+      "dockyard.owner": outs.owner,
+    };
+    docker(
+      "network",
+      "create",
+      "--driver",
+      driver,
+      ...(driver === "overlay" ? ["--attachable"] : []),
+      ...Object.entries(labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]),
+      outs.network,
+    );
+  }
+}

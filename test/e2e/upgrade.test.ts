@@ -15,10 +15,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { createProgramStack, programsDir, type PreviewJson, type ProgramStack } from "../support/cli";
 import { changesOf, ensurePulumiCli } from "../support/pulumi";
-import { cleanup, docker, read, testHost, type TestHost } from "../support/testhost";
+import { cleanup, read, testHost, type TestHost } from "../support/testhost";
 import { installExample } from "./example-stack";
 import { fill, type ExportedDeployment } from "./helpers";
-import { FIXTURE, fixtureValues, type Fixture } from "./fixture";
+import { FIXTURE, createRecordedNetworks, fixtureValues, type Fixture } from "./fixture";
 
 let h: TestHost;
 
@@ -80,31 +80,7 @@ describe("a stack recorded by the previous release", () => {
     expect(editSteps.filter((x) => x.named.includes("__provider"))).toEqual([]);
 
     // The networks exist again (as that version made them), so the stack can be refreshed and destroyed.
-    for (const [name, driver] of [
-      ["web", "bridge"],
-      ["svc", "overlay"],
-    ] as const) {
-      const outs = deployment.deployment.resources.find((r) => r.urn.endsWith(`::${name}`))!.outputs as {
-        network: string;
-        owner: string;
-        labels: Record<string, string>;
-      };
-      const labels = {
-        ...outs.labels,
-        "dockyard.managed": "true",
-        "dockyard.destination": name,
-        "dockyard.owner": outs.owner,
-      };
-      docker(
-        "network",
-        "create",
-        "--driver",
-        driver,
-        ...(driver === "overlay" ? ["--attachable"] : []),
-        ...Object.entries(labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]),
-        outs.network,
-      );
-    }
+    createRecordedNetworks((name) => deployment.deployment.resources.find((r) => r.urn.endsWith(`::${name}`))!);
     await s.setConfig("webTier", "front");
     await s.refresh();
     // After a refresh with the current code, 'gone' (never re-created) is to be created again, and nothing else changes.
