@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { isSecret } from "../provider/fields";
 import { SERVER_FIELDS } from "../provider/server/server-fields";
-import { SERVER_SECRET_KEYS } from "../provider/server/server-types";
+import { ENDPOINT_KEYS, SERVER_SECRET_KEYS } from "../provider/server/server-types";
 import { shim } from "./shim";
 
 /** How to log in over SSH: the fields a server shares with its jump host. */
@@ -47,19 +47,12 @@ export interface ServerArgs extends SshArgs {
   description?: pulumi.Input<string>;
 }
 
-/** The arguments that decide how a server's daemon is logged into: everything in its connection but host and socket. */
-const LOGIN_FIELDS = [
-  "port",
-  "user",
-  "privateKey",
-  "privateKeyPassword",
-  "password",
-  "agentSocketPath",
-  "hostKey",
-  "perDialTimeout",
-  "dialErrorLimit",
-  "proxy",
-] as const;
+/**
+ * The arguments that decide how a server's daemon is logged into: everything in
+ * its connection but host and socket (the endpoint's fields, in the field
+ * table's order, which the digest depends on, and the jump host).
+ */
+const LOGIN_FIELDS: readonly (keyof ServerArgs)[] = [...ENDPOINT_KEYS.filter((k) => k !== "host"), "proxy"];
 
 const logins = new WeakMap<Server, pulumi.Output<string>>();
 
